@@ -1,0 +1,69 @@
+//! Command-line interface: one file per subcommand, exit statuses per DECISIONS §6.
+
+mod fmt;
+mod input;
+mod parse;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit statuses shared by every subcommand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Success: nothing to report.
+    Ok = 0,
+    /// The command ran and found something: differences (`fmt --check`), errors (`check`).
+    Findings = 1,
+    /// Usage, I/O or parse error.
+    Error = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> ExitCode {
+        ExitCode::from(s as u8)
+    }
+}
+
+/// Parse, format and check Azure role-assignment conditions (ABAC, conditionVersion 2.0).
+#[derive(Parser, Debug)]
+#[command(name = "azcond", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Parse(parse::Args),
+    Fmt(fmt::Args),
+}
+
+/// Runs the command line and returns the process exit status.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with success, usage errors to stderr.
+            let _ = e.print();
+            return if e.use_stderr() {
+                Status::Error
+            } else {
+                Status::Ok
+            }
+            .into();
+        }
+    };
+    let status = match cli.command {
+        Command::Parse(args) => parse::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+    };
+    let _ = std::io::stdout().flush();
+    status.into()
+}
+
+/// Prints an error that is not about a condition's text (I/O, usage).
+pub fn report_error(message: &str) {
+    eprintln!("azcond: error: {message}");
+}

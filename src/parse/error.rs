@@ -1,0 +1,382 @@
+//! Parse errors: the public [`ParseError`] and the private nom error it is built from.
+//!
+//! nom's types never leave this module tree; the boundary in `parse/mod.rs` turns the private
+//! error into a [`ParseError`] with a span, a `line:column` position and, for the mistakes people
+//! actually make, a hint.
+
+use serde::Serialize;
+
+use crate::span::{position, Position, Span};
+
+/// What went wrong, as a stable machine-readable kind. [`ParseErrorKind::code`] gives the code
+/// that diagnostics print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParseErrorKind {
+    /// A token that does not fit the grammar at that place.
+    Syntax,
+    /// The condition is empty (or only whitespace and comments).
+    Empty,
+    /// A `(` without its `)`.
+    UnclosedParen,
+    /// A `)` without its `(`.
+    UnmatchedParen,
+    /// A `'` without its closing `'` on the same line.
+    UnterminatedString,
+    /// A string in double quotes.
+    DoubleQuotes,
+    /// A typographic quote (`‘ ’ “ ”`) where a `'` belongs.
+    TypographicQuote,
+    /// A tag-key marker whose `$…$` part was lost, such as `<$>` or `&$&`.
+    StrippedKeyMarker,
+    /// An operator name that does not exist.
+    UnknownOperator,
+    /// An operator name that is not part of conditionVersion 2.0 (`StringEndsWith`, …).
+    UnsupportedOperator,
+    /// An attribute source other than `@Resource`, `@Request`, `@Principal`, `@Environment`.
+    UnknownSource,
+    /// A malformed integer, GUID or set.
+    InvalidLiteral,
+    /// A control character (other than tab, CR, LF) outside a comment.
+    ControlCharacter,
+    /// Nesting deeper than the limit.
+    TooDeep,
+    /// Input longer than the limit.
+    TooLarge,
+}
+
+impl ParseErrorKind {
+    /// The stable code shown in diagnostics, e.g. `unclosed-paren`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ParseErrorKind::Syntax => "syntax",
+            ParseErrorKind::Empty => "empty",
+            ParseErrorKind::UnclosedParen => "unclosed-paren",
+            ParseErrorKind::UnmatchedParen => "unmatched-paren",
+            ParseErrorKind::UnterminatedString => "unterminated-string",
+            ParseErrorKind::DoubleQuotes => "double-quotes",
+            ParseErrorKind::TypographicQuote => "typographic-quote",
+            ParseErrorKind::StrippedKeyMarker => "stripped-key-marker",
+            ParseErrorKind::UnknownOperator => "unknown-operator",
+            ParseErrorKind::UnsupportedOperator => "unsupported-operator",
+            ParseErrorKind::UnknownSource => "unknown-source",
+            ParseErrorKind::InvalidLiteral => "invalid-literal",
+            ParseErrorKind::ControlCharacter => "control-character",
+            ParseErrorKind::TooDeep => "too-deep",
+            ParseErrorKind::TooLarge => "too-large",
+        }
+    }
+}
+
+/// A condition that does not parse: what was wrong, where, and how to fix it.
+///
+/// `Display` gives `line:column: message`; [`crate::diagnostic::Diagnostic`] renders the caret
+/// excerpt and hint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{}:{}: {message}", position.line, position.column)]
+pub struct ParseError {
+    kind: ParseErrorKind,
+    message: String,
+    span: Span,
+    position: Position,
+    label: String,
+    hint: Option<String>,
+    related: Option<Related>,
+}
+
+/// A second location that explains an error, such as the `(` a missing `)` belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// Where.
+    pub span: Span,
+    /// Its `line:column`.
+    pub position: Position,
+    /// What it is.
+    pub label: String,
+}
+
+impl ParseError {
+    /// The kind of error.
+    pub fn kind(&self) -> ParseErrorKind {
+        self.kind
+    }
+    /// The message: lowercase, no trailing period, source text in backticks.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The offending text (empty at the end of input).
+    pub fn span(&self) -> Span {
+        self.span
+    }
+    /// The 1-based line and column of the start of [`ParseError::span`].
+    pub fn position(&self) -> Position {
+        self.position
+    }
+    /// A short label for the caret line.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    /// How to fix it, when the mistake is a known one.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+    /// A second location, such as the unclosed `(`.
+    pub fn related(&self) -> Option<&Related> {
+        self.related.as_ref()
+    }
+
+    pub(crate) fn build(src: &str, spec: Specific, offset: usize) -> ParseError {
+        let span = Span::new(offset, offset.saturating_add(spec.len).min(src.len()));
+        ParseError {
+            kind: spec.kind,
+            message: spec.message,
+            span,
+            position: position(src, offset),
+            label: spec.label,
+            hint: spec.hint,
+            related: spec.related.map(|(at, label)| Related {
+                span: Span::new(at, at + 1),
+                position: position(src, at),
+                label,
+            }),
+        }
+    }
+}
+
+/// A fully described error, before it knows its position.
+#[derive(Clone, Debug)]
+pub(crate) struct Specific {
+    pub kind: ParseErrorKind,
+    pub message: String,
+    pub label: String,
+    pub hint: Option<String>,
+    /// Bytes to underline from the error position.
+    pub len: usize,
+    /// A second location as a byte offset, with its label.
+    pub related: Option<(usize, String)>,
+}
+
+impl Specific {
+    pub fn new(kind: ParseErrorKind, message: impl Into<String>, label: impl Into<String>) -> Self {
+        Specific {
+            kind,
+            message: message.into(),
+            label: label.into(),
+            hint: None,
+            len: 1,
+            related: None,
+        }
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+    pub fn len(mut self, len: usize) -> Self {
+        self.len = len;
+        self
+    }
+    pub fn related(mut self, at: usize, label: impl Into<String>) -> Self {
+        self.related = Some((at, label.into()));
+        self
+    }
+}
+
+/// The private nom error: where (as the remaining input) and what.
+#[derive(Clone, Debug)]
+pub(crate) struct PError<'a> {
+    pub at: &'a str,
+    pub detail: Detail,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Detail {
+    /// What the grammar allowed here; merged across `alt` branches.
+    Expected(Vec<&'static str>),
+    /// A known mistake, already described.
+    Specific(Box<Specific>),
+}
+
+impl<'a> PError<'a> {
+    pub fn specific(at: &'a str, spec: Specific) -> Self {
+        PError {
+            at,
+            detail: Detail::Specific(Box::new(spec)),
+        }
+    }
+
+    pub fn expected(at: &'a str, what: &'static str) -> Self {
+        PError {
+            at,
+            detail: Detail::Expected(vec![what]),
+        }
+    }
+
+    /// Converts to the public error. `src` is the whole text, of which `at` is a suffix.
+    pub fn into_parse_error(self, src: &str) -> ParseError {
+        let offset = src.len().saturating_sub(self.at.len());
+        match self.detail {
+            Detail::Specific(spec) => ParseError::build(src, *spec, offset),
+            Detail::Expected(what) => {
+                let found = describe_found(self.at);
+                let spec = Specific::new(
+                    ParseErrorKind::Syntax,
+                    format!(
+                        "expected {}, found {}",
+                        join_alternatives(&what),
+                        found.text
+                    ),
+                    format!("expected {}", join_alternatives(&what)),
+                )
+                .len(found.len);
+                ParseError::build(src, spec, offset)
+            }
+        }
+    }
+}
+
+impl<'a> nom::error::ParseError<&'a str> for PError<'a> {
+    fn from_error_kind(input: &'a str, _kind: nom::error::ErrorKind) -> Self {
+        PError {
+            at: input,
+            detail: Detail::Expected(Vec::new()),
+        }
+    }
+
+    fn append(_input: &'a str, _kind: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    fn or(self, other: Self) -> Self {
+        // Keep the error that got furthest; at the same place, merge what was expected.
+        match self.at.len().cmp(&other.at.len()) {
+            std::cmp::Ordering::Less => self,
+            std::cmp::Ordering::Greater => other,
+            std::cmp::Ordering::Equal => match (self.detail, other.detail) {
+                (Detail::Expected(mut a), Detail::Expected(b)) => {
+                    for w in b {
+                        if !a.contains(&w) {
+                            a.push(w);
+                        }
+                    }
+                    PError {
+                        at: self.at,
+                        detail: Detail::Expected(a),
+                    }
+                }
+                (Detail::Specific(s), _) | (_, Detail::Specific(s)) => PError {
+                    at: self.at,
+                    detail: Detail::Specific(s),
+                },
+            },
+        }
+    }
+}
+
+pub(crate) struct Found {
+    pub text: String,
+    pub len: usize,
+}
+
+/// Describes the token at the start of `rest` for "found …" messages.
+pub(crate) fn describe_found(rest: &str) -> Found {
+    let Some(c) = rest.chars().next() else {
+        return Found {
+            text: "end of input".into(),
+            len: 0,
+        };
+    };
+    if super::lexeme::is_word_char(c) {
+        let word: String = rest
+            .chars()
+            .take_while(|c| super::lexeme::is_word_char(*c))
+            .collect();
+        let len = word.len();
+        let shown = if word.chars().count() > 40 {
+            format!("{}…", word.chars().take(40).collect::<String>())
+        } else {
+            word
+        };
+        return Found {
+            text: format!("`{shown}`"),
+            len,
+        };
+    }
+    let text = if c.is_control() {
+        format!("control character U+{:04X}", u32::from(c))
+    } else if c == '\u{feff}' || c.is_whitespace() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
+    };
+    Found {
+        text,
+        len: c.len_utf8(),
+    }
+}
+
+fn join_alternatives(what: &[&str]) -> String {
+    match what {
+        [] => "something else".into(),
+        [one] => (*one).into(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The closest of `candidates` to `word` (ignoring ASCII case), if it is close enough to be a
+/// likely typo.
+pub(crate) fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let word = word.to_ascii_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters, in O(len(a) * len(b)) time and O(len(b)) space.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = i;
+        let mut next = Vec::with_capacity(row.len());
+        next.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            let up = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = next.last().copied().unwrap_or(usize::MAX);
+            let best = substitute
+                .min(up.saturating_add(1))
+                .min(left.saturating_add(1));
+            diagonal = up;
+            next.push(best);
+        }
+        row = next;
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_names_only() {
+        let names = ["StringEquals", "StringLike", "GuidEquals"];
+        assert_eq!(did_you_mean("StringEqual", names), Some("StringEquals"));
+        assert_eq!(did_you_mean("stringlikes", names), Some("StringLike"));
+        assert_eq!(did_you_mean("Frobnicate", names), None);
+    }
+}

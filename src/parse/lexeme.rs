@@ -1,0 +1,960 @@
+//! Lexemes and atoms: whitespace and comments, strings, bare words (booleans, integers, GUIDs),
+//! sets, attribute references, operators, and the atoms built from them (`ActionMatches{…}`,
+//! `SubOperationMatches{…}`, `Exists @…[…]`, comparisons). None of these recurse; the expression
+//! structure around them is assembled without recursion in `parse/mod.rs`.
+//!
+//! Each parser is a nom parser over `&str` returning the private [`PError`]. They dispatch on the
+//! next character instead of trying alternatives in turn, so nothing is parsed twice and every
+//! failure can say precisely what was expected.
+
+use std::cell::{Cell, RefCell};
+
+use nom::bytes::complete::{take_till, take_while, take_while1};
+use nom::character::complete::char;
+use nom::IResult;
+
+use super::error::{did_you_mean, PError, Specific};
+use crate::ast::operator::UNSUPPORTED_OPERATORS;
+use crate::ast::{
+    AttributeName, AttributeRef, BaseOperator, Comment, Comparison, Expr, ExprKind, GuidLiteral,
+    LexicalNote, LexicalNoteKind, Literal, LiteralKind, Operand, OperandKind, Operator, Quantifier,
+    Source, StringLiteral, KEYS_MARKER, KEY_CASE_SENSITIVE_MARKER,
+};
+use crate::parse::ParseErrorKind;
+use crate::span::Span;
+
+pub(crate) type PResult<'a, T> = IResult<&'a str, T, PError<'a>>;
+
+/// Characters of a bare word: keywords, operators (`ForAnyOfAnyValues:GuidEquals`), booleans,
+/// integers (`-5`) and GUIDs.
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')
+}
+
+/// Space characters other than space, tab, CR and LF that text pasted from web pages and rich
+/// editors carries. The parser reads them as whitespace; `check` reports them.
+pub(crate) fn is_unusual_space(c: char) -> bool {
+    matches!(
+        c,
+        '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200d}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{2060}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+const DESCRIBE_VALUE: &str =
+    "a value (`'string'`, integer, `true`, `false`, GUID, `{…}` set or `@Source[…]` attribute)";
+
+fn fail<'a, T>(at: &'a str, spec: Specific) -> PResult<'a, T> {
+    Err(nom::Err::Failure(PError::specific(at, spec)))
+}
+
+fn expected<'a, T>(at: &'a str, what: &'static str) -> PResult<'a, T> {
+    Err(nom::Err::Failure(PError::expected(at, what)))
+}
+
+fn peek(i: &str) -> Option<char> {
+    i.chars().next()
+}
+
+/// `i` without its first character.
+fn skip_char(i: &str) -> &str {
+    let mut chars = i.chars();
+    chars.next();
+    chars.as_str()
+}
+
+/// The lexer: the whole source (to turn remaining input into offsets) and the lexical notes
+/// (comments, unusual spaces, non-canonical keywords) recorded while parsing.
+pub(crate) struct Lexer<'a> {
+    pub src: &'a str,
+    notes: RefCell<Vec<LexicalNote>>,
+    /// Index of the first note not yet handed out by [`Lexer::take_comments`].
+    comment_cursor: Cell<usize>,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(src: &'a str) -> Self {
+        Lexer {
+            src,
+            notes: RefCell::new(Vec::new()),
+            comment_cursor: Cell::new(0),
+        }
+    }
+
+    /// The byte offset at which `rest` (a suffix of the source) starts.
+    pub fn off(&self, rest: &str) -> usize {
+        self.src.len().saturating_sub(rest.len())
+    }
+
+    fn span(&self, from: &str, to: &str) -> Span {
+        Span::new(self.off(from), self.off(to))
+    }
+
+    pub fn into_notes(self) -> Vec<LexicalNote> {
+        self.notes.into_inner()
+    }
+
+    /// Records a note once: input is read left to right, so a note at or before the last one
+    /// recorded has been seen already.
+    fn note(&self, span: Span, kind: LexicalNoteKind) {
+        let mut notes = self.notes.borrow_mut();
+        if notes.last().is_none_or(|last| last.span.start < span.start) {
+            notes.push(LexicalNote { span, kind });
+        }
+    }
+
+    fn note_keyword(&self, written: &'a str, rest: &'a str, canonical: &'static str) {
+        if written != canonical {
+            self.note(
+                self.span(written, rest),
+                LexicalNoteKind::NonCanonicalKeyword { canonical },
+            );
+        }
+    }
+
+    /// The comments recorded since the last call, in order.
+    pub fn take_comments(&self) -> Vec<Comment> {
+        let notes = self.notes.borrow();
+        let from = self.comment_cursor.get();
+        self.comment_cursor.set(notes.len());
+        notes
+            .iter()
+            .skip(from)
+            .filter(|n| n.kind == LexicalNoteKind::Comment)
+            .map(|n| Comment {
+                text: n.span.slice(self.src).unwrap_or("").trim_end().to_string(),
+                span: n.span,
+            })
+            .collect()
+    }
+
+    /// Skips whitespace and comments, recording comments and unusual spaces.
+    pub fn sp(&self, mut i: &'a str) -> &'a str {
+        loop {
+            i = i.trim_start_matches([' ', '\t', '\r', '\n']);
+            match peek(i) {
+                Some(c) if is_unusual_space(c) => {
+                    let rest = skip_char(i);
+                    self.note(self.span(i, rest), LexicalNoteKind::UnusualWhitespace(c));
+                    i = rest;
+                }
+                Some('#') => i = self.comment(i),
+                Some('/') if i.starts_with("//") => i = self.comment(i),
+                _ => return i,
+            }
+        }
+    }
+
+    fn comment(&self, i: &'a str) -> &'a str {
+        let end = i.find('\n').unwrap_or(i.len());
+        let (text, rest) = i.split_at_checked(end).unwrap_or((i, ""));
+        let text = text.trim_end_matches('\r');
+        self.note(
+            Span::new(self.off(i), self.off(i) + text.len()),
+            LexicalNoteKind::Comment,
+        );
+        rest
+    }
+
+    /// A bare word.
+    pub fn word(&self, i: &'a str) -> PResult<'a, &'a str> {
+        take_while1(is_word_char)(i)
+    }
+
+    /// Whether `word` is the keyword `canonical` in any case; records non-canonical casing.
+    pub fn is_keyword(&self, word: &'a str, rest: &'a str, canonical: &'static str) -> bool {
+        let hit = word.eq_ignore_ascii_case(canonical);
+        if hit {
+            self.note_keyword(word, rest, canonical);
+        }
+        hit
+    }
+
+    /// The error for a character that cannot start what was `expected` here, specialised for the
+    /// known mistakes: double or typographic quotes and control characters.
+    pub fn unexpected<T>(&self, i: &'a str, what: &'static str) -> PResult<'a, T> {
+        match peek(i) {
+            Some('"') => {
+                let line_end = i.find(['\n', '\r']).unwrap_or(i.len());
+                let len = i
+                    .get(1..line_end)
+                    .and_then(|s| s.find('"'))
+                    .map_or(1, |close| close + 2);
+                fail(
+                    i,
+                    Specific::new(
+                        ParseErrorKind::DoubleQuotes,
+                        "strings are written in single quotes, not double quotes",
+                        "double-quoted string",
+                    )
+                    .len(len)
+                    .hint(
+                        "write `'…'`; double quotes belong to the JSON, PowerShell or shell \
+                         string around the whole condition",
+                    ),
+                )
+            }
+            Some(c @ ('\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}')) => fail(
+                i,
+                Specific::new(
+                    ParseErrorKind::TypographicQuote,
+                    format!("typographic quote `{c}` cannot quote a string"),
+                    "typographic quote",
+                )
+                .len(c.len_utf8())
+                .hint(
+                    "replace it with a plain apostrophe `'` (U+0027); word processors and web \
+                     pages turn quotes into typographic ones",
+                ),
+            ),
+            Some(c) if c.is_control() => fail(
+                i,
+                Specific::new(
+                    ParseErrorKind::ControlCharacter,
+                    format!("control character U+{:04X} is not allowed", u32::from(c)),
+                    "invisible control character",
+                )
+                .len(c.len_utf8())
+                .hint(
+                    "text pasted from rich-text editors can carry invisible characters; delete it",
+                ),
+            ),
+            _ => expected(i, what),
+        }
+    }
+
+    /// `'text'`: no escapes, ends at the next `'` on the same line.
+    pub fn string(&self, i: &'a str) -> PResult<'a, StringLiteral> {
+        let (body_start, _) = char('\'')(i)?;
+        let (rest, body) =
+            take_till(|c: char| c == '\'' || (c.is_control() && c != '\t'))(body_start)?;
+        match peek(rest) {
+            Some('\'') => {
+                let rest = skip_char(rest);
+                Ok((
+                    rest,
+                    StringLiteral {
+                        value: body.to_string(),
+                        span: self.span(i, rest),
+                    },
+                ))
+            }
+            Some(c) if c != '\n' && c != '\r' => self.unexpected(rest, "`'`"),
+            _ => {
+                let mut spec = Specific::new(
+                    ParseErrorKind::UnterminatedString,
+                    "unterminated string",
+                    "this `'` opens a string that is not closed on the same line",
+                );
+                spec = if body.contains(['\u{2019}', '\u{2018}']) {
+                    spec.hint("the string seems to end with a typographic quote `’`; use `'`")
+                } else {
+                    spec.hint(
+                        "strings end at the next `'` on the same line; conditions have no \
+                         escape for `'` inside a string",
+                    )
+                };
+                fail(i, spec)
+            }
+        }
+    }
+
+    /// `@Source[name]`.
+    pub fn attribute(&self, i: &'a str) -> PResult<'a, AttributeRef> {
+        let (after_at, _) = char('@')(i)?;
+        let (r, name) = take_while(|c: char| c.is_ascii_alphanumeric() || c == '_')(after_at)?;
+        let Some(source) = Source::from_name(name) else {
+            let hint = match did_you_mean(name, Source::ALL.iter().map(|s| s.name())) {
+                Some(s) => format!("did you mean `@{s}`?"),
+                None => "the sources are `@Resource`, `@Request`, `@Principal` and `@Environment`"
+                    .to_string(),
+            };
+            return fail(
+                i,
+                Specific::new(
+                    ParseErrorKind::UnknownSource,
+                    format!("unknown attribute source `@{name}`"),
+                    "unknown source",
+                )
+                .len(name.len() + 1)
+                .hint(hint),
+            );
+        };
+        self.note_keyword(name, r, source.name());
+        match peek(r) {
+            Some('[') => {}
+            Some(c) if c.is_whitespace() || is_unusual_space(c) => {
+                return fail(
+                    r,
+                    Specific::new(
+                        ParseErrorKind::Syntax,
+                        format!("no space is allowed between `@{}` and `[`", source.name()),
+                        "remove this space",
+                    )
+                    .len(c.len_utf8()),
+                )
+            }
+            _ => return expected(r, "`[` and an attribute name"),
+        }
+        let open = r;
+        let name_start = skip_char(r);
+        let (after_name, text) =
+            take_till(|c: char| c == ']' || c == '\n' || c == '\r')(name_start)?;
+        if peek(after_name) != Some(']') {
+            return fail(
+                open,
+                Specific::new(
+                    ParseErrorKind::Syntax,
+                    "unclosed `[` in attribute reference",
+                    "this `[` is not closed on the same line",
+                )
+                .hint("an attribute name ends with `]`, as in `@Resource[Microsoft.Storage/storageAccounts:name]`"),
+            );
+        }
+        if let Some((pos, _)) = text.char_indices().find(|(_, c)| c.is_control()) {
+            return self.unexpected(name_start.get(pos..).unwrap_or(name_start), "`]`");
+        }
+        if text.is_empty() {
+            return fail(
+                open,
+                Specific::new(
+                    ParseErrorKind::Syntax,
+                    "empty attribute name",
+                    "nothing between `[` and `]`",
+                )
+                .len(2),
+            );
+        }
+        let name = interpret_attribute_name(text).map_err(|spec| {
+            nom::Err::Failure(PError::specific(name_start, spec.len(text.len())))
+        })?;
+        let rest = skip_char(after_name);
+        Ok((
+            rest,
+            AttributeRef {
+                source,
+                name,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// A literal written as a bare word: boolean, integer or GUID.
+    pub fn bare_literal(&self, i: &'a str) -> PResult<'a, Literal> {
+        let (rest, w) = match self.word(i) {
+            Ok(ok) => ok,
+            Err(_) => return self.unexpected(i, DESCRIBE_VALUE),
+        };
+        let span = self.span(i, rest);
+        let kind =
+            if self.is_keyword(w, rest, "true") {
+                LiteralKind::Bool(true)
+            } else if self.is_keyword(w, rest, "false") {
+                LiteralKind::Bool(false)
+            } else if is_guid(w) {
+                match uuid::Uuid::try_parse(w) {
+                    Ok(value) => LiteralKind::Guid(GuidLiteral {
+                        value,
+                        text: w.to_string(),
+                    }),
+                    Err(_) => return fail(i, invalid_guid(w)),
+                }
+            } else if is_integer(w) {
+                match w.parse::<i64>() {
+                    Ok(n) => LiteralKind::Integer(n),
+                    Err(_) => return fail(
+                        i,
+                        Specific::new(
+                            ParseErrorKind::InvalidLiteral,
+                            format!("integer `{w}` is out of range"),
+                            "out of range",
+                        )
+                        .len(w.len())
+                        .hint(
+                            "integers are 64-bit: from -9223372036854775808 to 9223372036854775807",
+                        ),
+                    ),
+                }
+            } else {
+                return fail(i, classify_bad_word(w));
+            };
+        Ok((rest, Literal { kind, span }))
+    }
+
+    /// A single value: `'string'` or a bare literal.
+    fn literal(&self, i: &'a str) -> PResult<'a, Literal> {
+        if peek(i) == Some('\'') {
+            let (rest, s) = self.string(i)?;
+            return Ok((
+                rest,
+                Literal {
+                    kind: LiteralKind::String(s.value),
+                    span: s.span,
+                },
+            ));
+        }
+        if peek(i).is_some_and(is_word_char) {
+            return self.bare_literal(i);
+        }
+        match peek(i) {
+            Some('@') => fail(
+                i,
+                Specific::new(
+                    ParseErrorKind::Syntax,
+                    "a set holds values, not attributes",
+                    "attribute inside a set",
+                )
+                .hint("compare against the attribute directly, without braces: `… ForAnyOfAnyValues:StringEquals @Principal[…]`"),
+            ),
+            Some('{') => fail(
+                i,
+                Specific::new(ParseErrorKind::Syntax, "sets cannot be nested", "set inside a set"),
+            ),
+            _ => self.unexpected(i, "a value (`'string'`, integer, `true`, `false` or GUID)"),
+        }
+    }
+
+    /// `{v1, v2, …}`: at least one value, no trailing comma.
+    pub fn set(&self, i: &'a str) -> PResult<'a, Vec<Literal>> {
+        let (mut r, _) = char('{')(i)?;
+        let open = self.off(i);
+        let unclosed = |at: &'a str| -> PResult<'a, Vec<Literal>> {
+            fail(
+                at,
+                Specific::new(
+                    ParseErrorKind::Syntax,
+                    "unclosed `{`",
+                    "expected `,` or `}`",
+                )
+                .len(0)
+                .related(open, "set opened here"),
+            )
+        };
+        let mut items = Vec::new();
+        let mut last_comma: Option<&'a str> = None;
+        loop {
+            r = self.sp(r);
+            match (peek(r), last_comma) {
+                (Some('}'), None) => {
+                    return fail(
+                        i,
+                        Specific::new(ParseErrorKind::InvalidLiteral, "empty set", "empty set")
+                            .len(self.off(r) + 1 - open)
+                            .hint("a set needs at least one value, e.g. `{'Project'}`"),
+                    )
+                }
+                (Some('}'), Some(comma)) => {
+                    return fail(
+                        comma,
+                        Specific::new(
+                            ParseErrorKind::InvalidLiteral,
+                            "trailing comma in set",
+                            "remove this comma",
+                        ),
+                    )
+                }
+                (None, _) => return unclosed(r),
+                _ => {}
+            }
+            let (rest, item) = self.literal(r)?;
+            items.push(item);
+            r = self.sp(rest);
+            match peek(r) {
+                Some(',') => {
+                    last_comma = Some(r);
+                    r = skip_char(r);
+                }
+                Some('}') => return Ok((skip_char(r), items)),
+                None => return unclosed(r),
+                Some(_) => return self.unexpected(r, "`,` or `}`"),
+            }
+        }
+    }
+
+    /// An operand: attribute, set or single value.
+    pub fn operand(&self, i: &'a str) -> PResult<'a, Operand> {
+        let (rest, kind) = match peek(i) {
+            Some('@') => {
+                let (rest, a) = self.attribute(i)?;
+                (rest, OperandKind::Attribute(a))
+            }
+            Some('{') => {
+                let (rest, items) = self.set(i)?;
+                (rest, OperandKind::Set(items))
+            }
+            Some(c) if c == '\'' || is_word_char(c) => {
+                let (rest, l) = self.literal(i)?;
+                (rest, OperandKind::Literal(l))
+            }
+            _ => return self.unexpected(i, DESCRIBE_VALUE),
+        };
+        Ok((
+            rest,
+            Operand {
+                kind,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// `Base` or `Quantifier:Base`.
+    pub fn operator(&self, i: &'a str, left: &Operand) -> PResult<'a, Operator> {
+        let after_what = match &left.kind {
+            OperandKind::Attribute(_) => "an attribute",
+            _ => "a value",
+        };
+        let (rest, w) = match take_while1::<_, _, PError<'a>>(|c: char| {
+            c.is_ascii_alphanumeric() || c == ':' || c == '_'
+        })(i)
+        {
+            Ok(ok) => ok,
+            Err(_) => return fail(i, missing_operator(i, after_what)),
+        };
+        if ["AND", "OR", "NOT"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+        {
+            return fail(i, missing_operator(i, after_what));
+        }
+        let span = self.span(i, rest);
+        let (quantifier, base_word, base_at) = match w.split_once(':') {
+            Some((q, b)) => {
+                let Some(quantifier) = Quantifier::from_name(q) else {
+                    return fail(
+                        i,
+                        unknown_name(q, "quantifier", Quantifier::ALL.iter().map(|q| q.name())),
+                    );
+                };
+                let base_at = i.get(q.len() + 1..).unwrap_or("");
+                self.note_keyword(q, base_at, quantifier.name());
+                if b.is_empty() {
+                    return fail(
+                        base_at,
+                        Specific::new(
+                            ParseErrorKind::Syntax,
+                            format!("expected an operator right after `{}:`", quantifier.name()),
+                            "expected an operator name here",
+                        )
+                        .len(0)
+                        .hint(format!(
+                            "write the quantifier and operator without spaces: `{}:StringEquals`",
+                            quantifier.name()
+                        )),
+                    );
+                }
+                (Some(quantifier), b, base_at)
+            }
+            None => (None, w, i),
+        };
+        let Some(base) = BaseOperator::from_name(base_word) else {
+            if let Some((name, instead)) = UNSUPPORTED_OPERATORS
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(base_word))
+            {
+                return fail(
+                    base_at,
+                    Specific::new(
+                        ParseErrorKind::UnsupportedOperator,
+                        format!("`{name}` is not an operator of conditionVersion 2.0"),
+                        "unsupported operator",
+                    )
+                    .len(base_word.len())
+                    .hint(format!("Azure rejects it; write `{instead}` instead")),
+                );
+            }
+            if quantifier.is_none() {
+                if let Some(q) = Quantifier::from_name(base_word) {
+                    return fail(
+                        i,
+                        Specific::new(
+                            ParseErrorKind::UnknownOperator,
+                            format!("quantifier `{}` needs an operator", q.name()),
+                            "quantifier without operator",
+                        )
+                        .len(w.len())
+                        .hint(format!(
+                            "write it as `{}:StringEquals` (or another operator)",
+                            q.name()
+                        )),
+                    );
+                }
+            }
+            return fail(
+                base_at,
+                unknown_name(
+                    base_word,
+                    "operator",
+                    BaseOperator::ALL.iter().map(|o| o.name()),
+                ),
+            );
+        };
+        self.note_keyword(base_word, rest, base.name());
+        Ok((
+            rest,
+            Operator {
+                quantifier,
+                base,
+                span,
+            },
+        ))
+    }
+
+    /// `left Operator right`.
+    pub fn comparison(&self, i: &'a str) -> PResult<'a, Expr> {
+        let (r, left) = self.operand(i)?;
+        let r = self.sp(r);
+        let (r, operator) = self.operator(r, &left)?;
+        let r = self.sp(r);
+        let (rest, right) = self.operand(r)?;
+        let span = self.span(i, rest);
+        Ok((
+            rest,
+            Expr::new(
+                ExprKind::Compare(Box::new(Comparison {
+                    left,
+                    operator,
+                    right,
+                })),
+                span,
+            ),
+        ))
+    }
+
+    /// `{'pattern'}` after `ActionMatches` or `SubOperationMatches`.
+    fn function_argument(&self, i: &'a str, function: &'static str) -> PResult<'a, StringLiteral> {
+        let r = self.sp(i);
+        if peek(r) != Some('{') {
+            return fail(
+                r,
+                Specific::new(
+                    ParseErrorKind::Syntax,
+                    format!("expected `{{` after `{function}`"),
+                    "expected `{`",
+                )
+                .len(0)
+                .hint(format!("write `{function}{{'…'}}`")),
+            );
+        }
+        let r = self.sp(skip_char(r));
+        if peek(r) != Some('\'') {
+            return self.unexpected(r, "a quoted name such as `'Microsoft.Storage/…/read'`");
+        }
+        let (r, arg) = self.string(r)?;
+        let r = self.sp(r);
+        match peek(r) {
+            Some('}') => Ok((skip_char(r), arg)),
+            Some(',') => fail(
+                r,
+                Specific::new(
+                    ParseErrorKind::Syntax,
+                    format!("`{function}` takes exactly one quoted name"),
+                    "second value",
+                )
+                .hint(format!(
+                    "to match several, join several: `{function}{{'a'}} OR {function}{{'b'}}`"
+                )),
+            ),
+            _ => self.unexpected(r, "`}`"),
+        }
+    }
+
+    /// An atom: a function operator, `Exists`, or a comparison.
+    pub fn atom(&self, i: &'a str) -> PResult<'a, Expr> {
+        if peek(i).is_some_and(|c| c.is_ascii_alphabetic()) {
+            if let Ok((after, w)) = self.word(i) {
+                let function = if self.is_keyword(w, after, "ActionMatches") {
+                    Some(true)
+                } else if self.is_keyword(w, after, "SubOperationMatches") {
+                    Some(false)
+                } else {
+                    None
+                };
+                if let Some(is_action) = function {
+                    let name = if is_action {
+                        "ActionMatches"
+                    } else {
+                        "SubOperationMatches"
+                    };
+                    let (rest, arg) = self.function_argument(after, name)?;
+                    let kind = if is_action {
+                        ExprKind::ActionMatches(arg)
+                    } else {
+                        ExprKind::SubOperationMatches(arg)
+                    };
+                    return Ok((rest, Expr::new(kind, self.span(i, rest))));
+                }
+                if self.is_keyword(w, after, "Exists") {
+                    let r = self.sp(after);
+                    if peek(r) != Some('@') {
+                        return fail(
+                            r,
+                            Specific::new(
+                                ParseErrorKind::Syntax,
+                                "`Exists` takes an attribute",
+                                "expected an attribute such as `@Request[…]`",
+                            )
+                            .len(0)
+                            .hint("write `Exists @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:snapshot]`"),
+                        );
+                    }
+                    let (rest, a) = self.attribute(r)?;
+                    return Ok((rest, Expr::new(ExprKind::Exists(a), self.span(i, rest))));
+                }
+                if ["AND", "OR"].iter().any(|k| w.eq_ignore_ascii_case(k)) {
+                    return expected(i, "a condition");
+                }
+                let literal_like =
+                    ["true", "false"].iter().any(|k| w.eq_ignore_ascii_case(k)) || is_guid(w);
+                if !literal_like {
+                    let candidates = ["ActionMatches", "SubOperationMatches", "Exists", "NOT"];
+                    if let Some(name) = did_you_mean(w, candidates) {
+                        return fail(
+                            i,
+                            Specific::new(
+                                ParseErrorKind::Syntax,
+                                format!("unknown function `{w}`"),
+                                "unknown name",
+                            )
+                            .len(w.len())
+                            .hint(format!("did you mean `{name}`?")),
+                        );
+                    }
+                }
+            }
+        }
+        self.comparison(i)
+    }
+}
+
+fn is_integer(w: &str) -> bool {
+    let digits = w.strip_prefix('-').unwrap_or(w);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_guid(w: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if w.len() == 32 {
+        return hex(w, 32);
+    }
+    let mut parts = w.split('-');
+    let lengths = [8, 4, 4, 4, 12];
+    lengths
+        .iter()
+        .all(|n| parts.next().is_some_and(|p| hex(p, *n)))
+        && parts.next().is_none()
+}
+
+fn invalid_guid(w: &str) -> Specific {
+    Specific::new(
+        ParseErrorKind::InvalidLiteral,
+        format!("`{w}` is not a valid GUID"),
+        "invalid GUID",
+    )
+    .len(w.len())
+    .hint("a GUID is 8-4-4-4-12 hexadecimal digits, or 32 without hyphens")
+}
+
+/// Explains a bare word that is no literal.
+fn classify_bad_word(w: &str) -> Specific {
+    let numeric_start = w.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    if numeric_start && w.contains('.') {
+        return Specific::new(
+            ParseErrorKind::InvalidLiteral,
+            format!("`{w}` is not an integer"),
+            "not an integer",
+        )
+        .len(w.len())
+        .hint("numeric operators take whole numbers only; a date goes in quotes: `'2025-01-01T00:00:00.0Z'`");
+    }
+    let hexish = w.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    if hexish && (w.contains('-') || w.len() >= 16) {
+        return invalid_guid(w);
+    }
+    if numeric_start {
+        return Specific::new(
+            ParseErrorKind::InvalidLiteral,
+            format!("`{w}` is not an integer or a GUID"),
+            "invalid value",
+        )
+        .len(w.len())
+        .hint("integers are decimal digits with an optional `-`; hexadecimal and exponents are not supported");
+    }
+    Specific::new(
+        ParseErrorKind::Syntax,
+        format!("expected {DESCRIBE_VALUE}, found `{w}`"),
+        "bare word",
+    )
+    .len(w.len())
+    .hint(format!("if this is a string, quote it: `'{w}'`"))
+}
+
+fn missing_operator(i: &str, after_what: &str) -> Specific {
+    let found = super::error::describe_found(i);
+    let symbolic = ["==", "!=", "=", "<>", "<=", ">=", "<", ">"]
+        .iter()
+        .find(|s| i.starts_with(**s));
+    let spec = Specific::new(
+        ParseErrorKind::Syntax,
+        format!(
+            "expected an operator such as `StringEquals` after {after_what}, found {}",
+            found.text
+        ),
+        "expected an operator",
+    )
+    .len(found.len);
+    match symbolic {
+        Some(s) => spec.len(s.len()).hint(
+            "conditions have no symbolic operators; use a named one such as `StringEquals`, \
+             `StringNotEquals`, `NumericLessThan` or `GuidEquals`",
+        ),
+        None if after_what == "an attribute" => spec.hint(
+            "an attribute alone is not a condition: compare it (`@Resource[…] StringEquals '…'`) \
+             or test its presence with `Exists @Resource[…]`",
+        ),
+        None => spec,
+    }
+}
+
+fn unknown_name<'c>(
+    word: &str,
+    what: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Specific {
+    let spec = Specific::new(
+        ParseErrorKind::UnknownOperator,
+        format!("unknown {what} `{word}`"),
+        format!("unknown {what}"),
+    )
+    .len(word.len());
+    match did_you_mean(word, candidates) {
+        Some(name) => spec.hint(format!("did you mean `{name}`?")),
+        None => spec.hint("see the operator list in grammar/README.md"),
+    }
+}
+
+/// Gives the text between `[` and `]` its structure, rejecting key markers whose `$…$` part a
+/// shell expanded away (`<$>`, `&$&`, `<>`), which Azure rejects as an invalid attribute.
+fn interpret_attribute_name(text: &str) -> Result<AttributeName, Specific> {
+    let marker_chars = ['<', '>', '$', '&'];
+    if let Some(rest) = text.strip_suffix(KEY_CASE_SENSITIVE_MARKER) {
+        if let Some((attribute, key)) = rest.split_once(':') {
+            if !attribute.is_empty() && !key.is_empty() && !rest.contains(marker_chars) {
+                return Ok(AttributeName::KeyValue {
+                    attribute: attribute.to_string(),
+                    key: key.to_string(),
+                });
+            }
+        }
+        return Err(Specific::new(
+            ParseErrorKind::Syntax,
+            format!("`{KEY_CASE_SENSITIVE_MARKER}` must follow `<attribute>:<key>`"),
+            "malformed key reference",
+        )
+        .hint("write it as `…/blobs/tags:Project<$key_case_sensitive$>`"));
+    }
+    if let Some(attribute) = text.strip_suffix(KEYS_MARKER) {
+        if !attribute.is_empty() && !attribute.contains(marker_chars) {
+            return Ok(AttributeName::Keys {
+                attribute: attribute.to_string(),
+            });
+        }
+        return Err(Specific::new(
+            ParseErrorKind::Syntax,
+            format!("`{KEYS_MARKER}` must follow a dictionary attribute"),
+            "malformed key list reference",
+        )
+        .hint("write it as `…/blobs/tags&$keys$&`"));
+    }
+    if text.contains(marker_chars) {
+        let (fixed, lost) = if text.contains('&') {
+            ("&$keys$&", "$keys")
+        } else {
+            ("<$key_case_sensitive$>", "$key_case_sensitive")
+        };
+        return Err(Specific::new(
+            ParseErrorKind::StrippedKeyMarker,
+            format!("malformed key marker in attribute `{text}`"),
+            format!("expected `{fixed}`"),
+        )
+        .hint(format!(
+            "the marker is `{fixed}`; a shell that expands `{lost}` as a variable leaves only the \
+             `$` signs behind: quote the condition with single quotes in bash, or escape each `$` \
+             as `` `$ `` in PowerShell"
+        )));
+    }
+    Ok(AttributeName::Plain(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guid_shapes() {
+        assert!(is_guid("b24988ac-6180-42a0-ab88-20f7382dd24c"));
+        assert!(is_guid("08d4c71acc634ce4a9c85dd251b4d619"));
+        assert!(is_guid("B24988AC-6180-42A0-AB88-20F7382DD24C"));
+        assert!(!is_guid("b24988ac-6180-42a0-ab88-20f7382dd24"));
+        assert!(!is_guid("b24988ac618042a0ab8820f7382dd24c-"));
+        assert!(!is_guid("{b24988ac-6180-42a0-ab88-20f7382dd24c}"));
+    }
+
+    #[test]
+    fn integers() {
+        assert!(is_integer("10"));
+        assert!(is_integer("-5"));
+        assert!(!is_integer("-"));
+        assert!(!is_integer("1.5"));
+        assert!(!is_integer("1e3"));
+    }
+
+    #[test]
+    fn attribute_names_get_structure() {
+        assert_eq!(
+            interpret_attribute_name("x/blobs/tags:env:prod<$key_case_sensitive$>").ok(),
+            Some(AttributeName::KeyValue {
+                attribute: "x/blobs/tags".into(),
+                key: "env:prod".into()
+            })
+        );
+        assert_eq!(
+            interpret_attribute_name("x/blobs/tags&$keys$&").ok(),
+            Some(AttributeName::Keys {
+                attribute: "x/blobs/tags".into()
+            })
+        );
+        assert_eq!(
+            interpret_attribute_name("UtcNow").ok(),
+            Some(AttributeName::Plain("UtcNow".into()))
+        );
+        for stripped in [
+            "x/tags:Project<$>",
+            "x/tags:Project<>",
+            "x/tags&$&",
+            "x/tags&&",
+        ] {
+            let err = interpret_attribute_name(stripped).err();
+            assert_eq!(
+                err.map(|e| e.kind),
+                Some(ParseErrorKind::StrippedKeyMarker),
+                "{stripped}"
+            );
+        }
+    }
+
+    #[test]
+    fn unusual_spaces_are_the_pasted_ones() {
+        assert!(is_unusual_space('\u{a0}'));
+        assert!(is_unusual_space('\u{200b}'));
+        assert!(is_unusual_space('\u{feff}'));
+        assert!(!is_unusual_space(' '));
+        assert!(!is_unusual_space('\u{7}'));
+    }
+}

@@ -1,0 +1,309 @@
+//! The canonical printer.
+//!
+//! Two forms, both with canonical keyword casing and spacing:
+//!
+//! - single-line (`Display`, `--single-line`): what goes into `--condition` or a JSON string;
+//!   comments are dropped;
+//! - pretty (`{:#}`, `fmt`'s default): the portal's layout. Each operand of a multi-line
+//!   `AND`/`OR` stands on its own line with the operator on a line between; a parenthesised group
+//!   opens a block indented by one space; `!(…)` around simple terms (a guard such as
+//!   `!(ActionMatches{'…'} AND NOT SubOperationMatches{'Blob.List'})`) stays on one line.
+//!   Comments are kept, each on its own line before the node it was written before.
+//!
+//! The layout depends only on the tree, never on how the input was laid out, so the pretty form
+//! of a condition and of its single-line form are the same text (comments aside), and printing
+//! is idempotent. `!` is printed before a parenthesised group and `NOT` before anything else, as
+//! Microsoft's documentation does.
+
+use std::fmt;
+
+use crate::ast::{
+    Comment, Comparison, Condition, Expr, ExprKind, Literal, LiteralKind, Operand, OperandKind,
+    Operator,
+};
+
+const INDENT: &str = " ";
+
+impl Condition {
+    /// The pretty multi-line canonical form, without a final newline.
+    pub fn to_pretty_string(&self) -> String {
+        let mut p = Pretty { out: String::new() };
+        p.comments(0, &chain_comments(&self.expr));
+        p.block(&self.expr, 0, String::new());
+        p.comments(0, &self.trailing_comments.iter().collect::<Vec<_>>());
+        if p.out.ends_with('\n') {
+            p.out.pop();
+        }
+        p.out
+    }
+
+    /// The single-line canonical form (comments dropped).
+    pub fn to_single_line_string(&self) -> String {
+        let mut out = String::new();
+        inline(&self.expr, &mut out);
+        out
+    }
+}
+
+impl fmt::Display for Condition {
+    /// Single-line by default; `{:#}` gives the pretty form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.write_str(&self.to_pretty_string())
+        } else {
+            f.write_str(&self.to_single_line_string())
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    /// The single-line form of this node.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        inline(self, &mut out);
+        f.write_str(&out)
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(q) = self.quantifier {
+            write!(f, "{}:", q.name())?;
+        }
+        f.write_str(self.base.name())
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            LiteralKind::String(s) => write!(f, "'{s}'"),
+            LiteralKind::Integer(n) => write!(f, "{n}"),
+            LiteralKind::Bool(b) => write!(f, "{b}"),
+            LiteralKind::Guid(g) => f.write_str(&g.text),
+        }
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            OperandKind::Attribute(a) => write!(f, "{a}"),
+            OperandKind::Literal(l) => write!(f, "{l}"),
+            OperandKind::Set(items) => {
+                f.write_str("{")?;
+                for (k, item) in items.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.left, self.operator, self.right)
+    }
+}
+
+/// Whether `child`, as an operand of `parent`, needs parentheses it does not have. Only trees
+/// built by hand can need them: the parser keeps the parentheses that were written.
+fn needs_parens(parent: &ExprKind, child: &Expr) -> bool {
+    matches!(
+        (parent, &child.kind),
+        (ExprKind::And(_), ExprKind::Or(_))
+            | (ExprKind::Not(_), ExprKind::And(_) | ExprKind::Or(_))
+    )
+}
+
+fn inline(e: &Expr, out: &mut String) {
+    match &e.kind {
+        ExprKind::Or(xs) | ExprKind::And(xs) => {
+            let sep = if matches!(e.kind, ExprKind::Or(_)) {
+                " OR "
+            } else {
+                " AND "
+            };
+            for (k, x) in xs.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(sep);
+                }
+                if needs_parens(&e.kind, x) {
+                    out.push('(');
+                    inline(x, out);
+                    out.push(')');
+                } else {
+                    inline(x, out);
+                }
+            }
+        }
+        ExprKind::Not(x) => match x.kind {
+            ExprKind::Group(_) => {
+                out.push('!');
+                inline(x, out);
+            }
+            ExprKind::And(_) | ExprKind::Or(_) => {
+                out.push_str("!(");
+                inline(x, out);
+                out.push(')');
+            }
+            _ => {
+                out.push_str("NOT ");
+                inline(x, out);
+            }
+        },
+        ExprKind::Group(g) => {
+            out.push('(');
+            inline(&g.expr, out);
+            out.push(')');
+        }
+        ExprKind::ActionMatches(s) => {
+            out.push_str("ActionMatches{'");
+            out.push_str(&s.value);
+            out.push_str("'}");
+        }
+        ExprKind::SubOperationMatches(s) => {
+            out.push_str("SubOperationMatches{'");
+            out.push_str(&s.value);
+            out.push_str("'}");
+        }
+        ExprKind::Exists(a) => {
+            out.push_str("Exists ");
+            out.push_str(&a.to_string());
+        }
+        ExprKind::Compare(c) => out.push_str(&c.to_string()),
+    }
+}
+
+/// The comments of `e` and of the operands of a `NOT` chain starting at `e`: they are printed
+/// together before the chain's first line.
+fn chain_comments(e: &Expr) -> Vec<&Comment> {
+    let mut out: Vec<&Comment> = e.comments.iter().collect();
+    let mut cur = e;
+    while let ExprKind::Not(x) = &cur.kind {
+        out.extend(x.comments.iter());
+        cur = x;
+    }
+    out
+}
+
+/// Terms that stay on one line inside `!(…)`: function operators, `Exists`, comparisons, and
+/// `NOT`s of those.
+fn is_simple(e: &Expr) -> bool {
+    let mut cur = e;
+    loop {
+        match &cur.kind {
+            ExprKind::Not(x) => cur = x,
+            ExprKind::Group(_) | ExprKind::And(_) | ExprKind::Or(_) => return false,
+            _ => return true,
+        }
+    }
+}
+
+fn inline_ok(e: &Expr) -> bool {
+    if e.has_comments() {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().all(is_simple),
+        _ => is_simple(e),
+    }
+}
+
+struct Pretty {
+    out: String,
+}
+
+impl Pretty {
+    fn line(&mut self, indent: usize, text: &str) {
+        for _ in 0..indent {
+            self.out.push_str(INDENT);
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn comments(&mut self, indent: usize, comments: &[&Comment]) {
+        for c in comments {
+            self.line(indent, &c.text);
+        }
+    }
+
+    /// Prints `e` from a fresh line, `prefix` (`!` or `NOT ` operators) before its first token.
+    /// Callers print `e`'s leading comments.
+    fn block(&mut self, e: &Expr, indent: usize, mut prefix: String) {
+        match &e.kind {
+            ExprKind::Not(x) => match x.kind {
+                ExprKind::Group(_) => {
+                    prefix.push('!');
+                    self.block(x, indent, prefix);
+                }
+                ExprKind::And(_) | ExprKind::Or(_) => {
+                    prefix.push('!');
+                    self.group_block(x, &[], indent, prefix);
+                }
+                _ => {
+                    prefix.push_str("NOT ");
+                    self.block(x, indent, prefix);
+                }
+            },
+            ExprKind::Group(g) => {
+                if prefix.ends_with('!') && g.trailing_comments.is_empty() && inline_ok(&g.expr) {
+                    let mut text = prefix;
+                    text.push('(');
+                    inline(&g.expr, &mut text);
+                    text.push(')');
+                    self.line(indent, &text);
+                } else {
+                    self.group_block(&g.expr, &g.trailing_comments, indent, prefix);
+                }
+            }
+            ExprKind::And(xs) | ExprKind::Or(xs) => {
+                if !prefix.is_empty() {
+                    self.group_block(e, &[], indent, prefix);
+                    return;
+                }
+                let keyword = if matches!(e.kind, ExprKind::Or(_)) {
+                    "OR"
+                } else {
+                    "AND"
+                };
+                for (k, x) in xs.iter().enumerate() {
+                    self.comments(indent, &chain_comments(x));
+                    if k > 0 {
+                        self.line(indent, keyword);
+                    }
+                    if needs_parens(&e.kind, x) {
+                        self.group_block(x, &[], indent, String::new());
+                    } else {
+                        self.block(x, indent, String::new());
+                    }
+                }
+            }
+            _ => {
+                let mut text = prefix;
+                inline(e, &mut text);
+                self.line(indent, &text);
+            }
+        }
+    }
+
+    fn group_block(
+        &mut self,
+        inner: &Expr,
+        trailing: &[Comment],
+        indent: usize,
+        mut prefix: String,
+    ) {
+        prefix.push('(');
+        self.line(indent, &prefix);
+        self.comments(indent + 1, &chain_comments(inner));
+        self.block(inner, indent + 1, String::new());
+        self.comments(indent + 1, &trailing.iter().collect::<Vec<_>>());
+        self.line(indent, ")");
+    }
+}
