@@ -213,7 +213,13 @@ impl<'a> PError<'a> {
 
     /// Converts to the public error. `src` is the whole text, of which `at` is a suffix.
     pub fn into_parse_error(self, src: &str) -> ParseError {
-        let offset = src.len().saturating_sub(self.at.len());
+        // At the end of the input, point just past the last token rather than at trailing
+        // blank lines, so the excerpt shows what came last.
+        let offset = if self.at.is_empty() {
+            src.trim_end().len()
+        } else {
+            src.len().saturating_sub(self.at.len())
+        };
         match self.detail {
             Detail::Specific(spec) => ParseError::build(src, *spec, offset),
             Detail::Expected(what) => {

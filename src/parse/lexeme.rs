@@ -332,8 +332,12 @@ impl<'a> Lexer<'a> {
                 .len(2),
             );
         }
-        let name = interpret_attribute_name(text).map_err(|spec| {
-            nom::Err::Failure(PError::specific(name_start, spec.len(text.len())))
+        let name = interpret_attribute_name(text).map_err(|(spec, from)| {
+            let at = name_start.get(from..).unwrap_or(name_start);
+            nom::Err::Failure(PError::specific(
+                at,
+                spec.len(text.len().saturating_sub(from)),
+            ))
         })?;
         let rest = skip_char(after_name);
         Ok((
@@ -786,20 +790,32 @@ fn classify_bad_word(w: &str) -> Specific {
         .len(w.len())
         .hint("integers are decimal digits with an optional `-`; hexadecimal and exponents are not supported");
     }
-    Specific::new(
+    let spec = Specific::new(
         ParseErrorKind::Syntax,
         format!("expected {DESCRIBE_VALUE}, found `{w}`"),
         "bare word",
     )
-    .len(w.len())
-    .hint(format!("if this is a string, quote it: `'{w}'`"))
+    .len(w.len());
+    match Source::from_name(w) {
+        Some(source) => spec.hint(format!(
+            "attribute references start with `@`: `@{}[…]`",
+            source.name()
+        )),
+        None => spec.hint(format!("if this is a string, quote it: `'{w}'`")),
+    }
 }
 
 fn missing_operator(i: &str, after_what: &str) -> Specific {
-    let found = super::error::describe_found(i);
     let symbolic = ["==", "!=", "=", "<>", "<=", ">=", "<", ">"]
         .iter()
         .find(|s| i.starts_with(**s));
+    let found = match symbolic {
+        Some(s) => super::error::Found {
+            text: format!("`{s}`"),
+            len: s.len(),
+        },
+        None => super::error::describe_found(i),
+    };
     let spec = Specific::new(
         ParseErrorKind::Syntax,
         format!(
@@ -810,7 +826,7 @@ fn missing_operator(i: &str, after_what: &str) -> Specific {
     )
     .len(found.len);
     match symbolic {
-        Some(s) => spec.len(s.len()).hint(
+        Some(_) => spec.hint(
             "conditions have no symbolic operators; use a named one such as `StringEquals`, \
              `StringNotEquals`, `NumericLessThan` or `GuidEquals`",
         ),
@@ -840,8 +856,9 @@ fn unknown_name<'c>(
 }
 
 /// Gives the text between `[` and `]` its structure, rejecting key markers whose `$…$` part a
-/// shell expanded away (`<$>`, `&$&`, `<>`), which Azure rejects as an invalid attribute.
-fn interpret_attribute_name(text: &str) -> Result<AttributeName, Specific> {
+/// shell expanded away (`<$>`, `&$&`, `<>`), which Azure rejects as an invalid attribute. An
+/// error comes with the offset in `text` to underline from.
+fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usize)> {
     let marker_chars = ['<', '>', '$', '&'];
     if let Some(rest) = text.strip_suffix(KEY_CASE_SENSITIVE_MARKER) {
         if let Some((attribute, key)) = rest.split_once(':') {
@@ -852,12 +869,15 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, Specific> {
                 });
             }
         }
-        return Err(Specific::new(
-            ParseErrorKind::Syntax,
-            format!("`{KEY_CASE_SENSITIVE_MARKER}` must follow `<attribute>:<key>`"),
-            "malformed key reference",
-        )
-        .hint("write it as `…/blobs/tags:Project<$key_case_sensitive$>`"));
+        return Err((
+            Specific::new(
+                ParseErrorKind::Syntax,
+                format!("`{KEY_CASE_SENSITIVE_MARKER}` must follow `<attribute>:<key>`"),
+                "malformed key reference",
+            )
+            .hint("write it as `…/blobs/tags:Project<$key_case_sensitive$>`"),
+            0,
+        ));
     }
     if let Some(attribute) = text.strip_suffix(KEYS_MARKER) {
         if !attribute.is_empty() && !attribute.contains(marker_chars) {
@@ -865,12 +885,15 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, Specific> {
                 attribute: attribute.to_string(),
             });
         }
-        return Err(Specific::new(
-            ParseErrorKind::Syntax,
-            format!("`{KEYS_MARKER}` must follow a dictionary attribute"),
-            "malformed key list reference",
-        )
-        .hint("write it as `…/blobs/tags&$keys$&`"));
+        return Err((
+            Specific::new(
+                ParseErrorKind::Syntax,
+                format!("`{KEYS_MARKER}` must follow a dictionary attribute"),
+                "malformed key list reference",
+            )
+            .hint("write it as `…/blobs/tags&$keys$&`"),
+            0,
+        ));
     }
     if text.contains(marker_chars) {
         let (fixed, lost) = if text.contains('&') {
@@ -878,16 +901,20 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, Specific> {
         } else {
             ("<$key_case_sensitive$>", "$key_case_sensitive")
         };
-        return Err(Specific::new(
-            ParseErrorKind::StrippedKeyMarker,
-            format!("malformed key marker in attribute `{text}`"),
-            format!("expected `{fixed}`"),
-        )
-        .hint(format!(
+        let from = text.find(marker_chars).unwrap_or(0);
+        return Err((
+            Specific::new(
+                ParseErrorKind::StrippedKeyMarker,
+                format!("malformed key marker in attribute `{text}`"),
+                format!("expected `{fixed}`"),
+            )
+            .hint(format!(
             "the marker is `{fixed}`; a shell that expands `{lost}` as a variable leaves only the \
              `$` signs behind: quote the condition with single quotes in bash, or escape each `$` \
              as `` `$ `` in PowerShell"
-        )));
+        )),
+            from,
+        ));
     }
     Ok(AttributeName::Plain(text.to_string()))
 }
@@ -942,7 +969,7 @@ mod tests {
         ] {
             let err = interpret_attribute_name(stripped).err();
             assert_eq!(
-                err.map(|e| e.kind),
+                err.map(|(e, _)| e.kind),
                 Some(ParseErrorKind::StrippedKeyMarker),
                 "{stripped}"
             );

@@ -206,7 +206,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                     });
                 if nothing_yet {
                     return Err(PError::specific(
-                        i,
+                        lx.src,
                         Specific::new(
                             ParseErrorKind::Empty,
                             "empty condition",
