@@ -110,10 +110,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn note_keyword(&self, written: &'a str, rest: &'a str, canonical: &'static str) {
+    /// Notes `written` (which ends where `after` starts) if it differs from `canonical`.
+    fn note_keyword(&self, written: &'a str, after: &'a str, canonical: &'static str) {
         if written != canonical {
+            let end = self.off(after);
             self.note(
-                self.span(written, rest),
+                Span::new(end.saturating_sub(written.len()), end),
                 LexicalNoteKind::NonCanonicalKeyword { canonical },
             );
         }
@@ -537,7 +539,7 @@ impl<'a> Lexer<'a> {
                     );
                 };
                 let base_at = i.get(q.len() + 1..).unwrap_or("");
-                self.note_keyword(q, base_at, quantifier.name());
+                self.note_keyword(q, i.get(q.len()..).unwrap_or(""), quantifier.name());
                 if b.is_empty() {
                     return fail(
                         base_at,
