@@ -293,29 +293,4 @@ impl Expr {
             comments: Vec::new(),
         }
     }
-
-    /// Whether this node or any node below it carries a comment.
-    pub fn has_comments(&self) -> bool {
-        let mut stack = vec![self];
-        while let Some(e) = stack.pop() {
-            if !e.comments.is_empty() {
-                return true;
-            }
-            match &e.kind {
-                ExprKind::Or(xs) | ExprKind::And(xs) => stack.extend(xs.iter()),
-                ExprKind::Not(x) => stack.push(x),
-                ExprKind::Group(g) => {
-                    if !g.trailing_comments.is_empty() {
-                        return true;
-                    }
-                    stack.push(&g.expr);
-                }
-                ExprKind::ActionMatches(_)
-                | ExprKind::SubOperationMatches(_)
-                | ExprKind::Exists(_)
-                | ExprKind::Compare(_) => {}
-            }
-        }
-        false
-    }
 }

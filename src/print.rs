@@ -179,15 +179,44 @@ fn inline(e: &Expr, out: &mut String) {
     }
 }
 
-/// The comments of `e` and of the operands of a `NOT` chain starting at `e`: they are printed
-/// together before the chain's first line.
+/// The comments printed before the first line of `e`: its own, those of the operands of a
+/// `NOT` chain starting at `e`, and, when the chain ends in a one-line `!(…)`, every comment
+/// written inside it.
 fn chain_comments(e: &Expr) -> Vec<&Comment> {
     let mut out: Vec<&Comment> = e.comments.iter().collect();
     let mut cur = e;
     while let ExprKind::Not(x) = &cur.kind {
         out.extend(x.comments.iter());
+        if let ExprKind::Group(g) = &x.kind {
+            if inline_ok(&g.expr) {
+                out.extend(comments_within(&g.expr));
+                out.extend(g.trailing_comments.iter());
+            }
+            break;
+        }
         cur = x;
     }
+    out
+}
+
+/// Every comment in `e`, in source order. Only called on one-line content (simple terms, one
+/// chain level), so the walk is shallow.
+fn comments_within(e: &Expr) -> Vec<&Comment> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(cur) = stack.pop() {
+        out.extend(cur.comments.iter());
+        match &cur.kind {
+            ExprKind::And(xs) | ExprKind::Or(xs) => stack.extend(xs.iter().rev()),
+            ExprKind::Not(x) => stack.push(x),
+            ExprKind::Group(g) => {
+                stack.push(&g.expr);
+                out.extend(g.trailing_comments.iter());
+            }
+            _ => {}
+        }
+    }
+    out.sort_by_key(|c| c.span.start);
     out
 }
 
@@ -204,10 +233,9 @@ fn is_simple(e: &Expr) -> bool {
     }
 }
 
+/// Whether the content of `!(…)` stays on one line. Comments do not count: the layout depends
+/// on the tree alone, so that dropping comments (`--single-line`) never changes it.
 fn inline_ok(e: &Expr) -> bool {
-    if e.has_comments() {
-        return false;
-    }
     match &e.kind {
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().all(is_simple),
         _ => is_simple(e),
@@ -252,7 +280,7 @@ impl Pretty {
                 }
             },
             ExprKind::Group(g) => {
-                if prefix.ends_with('!') && g.trailing_comments.is_empty() && inline_ok(&g.expr) {
+                if prefix.ends_with('!') && inline_ok(&g.expr) {
                     let mut text = prefix;
                     text.push('(');
                     inline(&g.expr, &mut text);
