@@ -1,0 +1,218 @@
+//! The command line as a user runs it: output, exit statuses and errors for bad input.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const ONE_LINE: &str = "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'))";
+const PRETTY: &str = "(\n (\n  !(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})\n )\n OR\n (\n  @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'\n )\n)\n";
+
+fn azcond(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_azcond"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        // The command may refuse input before reading all of it.
+        let _ = pipe.write_all(bytes);
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory under the target directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn fmt_reads_standard_input_and_prints_the_portal_layout() {
+    let o = azcond(&["fmt"], Some(ONE_LINE.as_bytes()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), PRETTY);
+}
+
+#[test]
+fn fmt_single_line_gives_one_line() {
+    let o = azcond(&["fmt", "--single-line", "-"], Some(PRETTY.as_bytes()));
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), format!("{ONE_LINE}\n"));
+}
+
+#[test]
+fn fmt_check_reports_files_that_differ_with_exit_1() {
+    let dir = scratch("fmt-check");
+    std::fs::write(dir.join("canonical.cond"), PRETTY).unwrap();
+    std::fs::write(dir.join("messy.cond"), ONE_LINE).unwrap();
+    let o = azcond(&["fmt", "--check", dir.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("messy.cond:1: not in canonical form"), "{out}");
+    assert!(!out.contains("canonical.cond"), "{out}");
+
+    let o = azcond(
+        &[
+            "fmt",
+            "--check",
+            dir.join("canonical.cond").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn fmt_write_rewrites_in_place() {
+    let dir = scratch("fmt-write");
+    let file = dir.join("a.cond");
+    std::fs::write(&file, ONE_LINE).unwrap();
+    let o = azcond(&["fmt", "--write", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), PRETTY);
+}
+
+#[test]
+fn fmt_of_a_broken_condition_exits_2_with_a_located_error() {
+    let o = azcond(&["fmt"], Some(b"(ActionMatches{'a'}\n"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("error[unclosed-paren]"), "{err}");
+    assert!(err.contains("--> <stdin>:1:20"), "{err}");
+    assert!(err.contains("this `(` is never closed"), "{err}");
+}
+
+#[test]
+fn fmt_goes_on_after_a_broken_file_and_exits_2() {
+    let dir = scratch("fmt-broken");
+    std::fs::write(dir.join("a.cond"), "ActionMatches{'a'} AND").unwrap();
+    std::fs::write(dir.join("b.cond"), ONE_LINE).unwrap();
+    let o = azcond(&["fmt", dir.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("==> "), "several files get headers");
+    assert!(stdout(&o).contains(PRETTY));
+}
+
+#[test]
+fn parse_prints_an_outline_with_positions() {
+    let o = azcond(&["parse", "-"], Some(PRETTY.as_bytes()));
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("Group  @1:1\n  Or  @2:2\n    Group  @2:2\n"),
+        "{out}"
+    );
+    assert!(out.contains("ActionMatches 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'  @3:5"), "{out}");
+    assert!(out.contains("Compare StringEquals  @7:3"), "{out}");
+    assert!(out.contains("right value 'logs'"), "{out}");
+}
+
+#[test]
+fn parse_json_is_the_tree_with_byte_spans() {
+    let o = azcond(
+        &["parse", "--format", "json", "-"],
+        Some(ONE_LINE.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["expr"]["span"]["start"], 0);
+    assert_eq!(json["expr"]["span"]["end"], ONE_LINE.len());
+    let or = &json["expr"]["kind"]["group"]["expr"]["kind"]["or"];
+    assert_eq!(or.as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn parse_error_exits_2() {
+    let o = azcond(&["parse", "-"], Some(b"@Resource[x] StringEqual 'a'"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `StringEquals`?"));
+}
+
+#[test]
+fn invalid_utf8_is_named_with_its_offset() {
+    let o = azcond(&["parse", "-"], Some(b"ActionMatches{'a\xff'}"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not valid UTF-8: invalid byte at offset 16 (line 1)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn oversized_standard_input_is_refused() {
+    let big = vec![b' '; 2 * 1024 * 1024];
+    let o = azcond(&["fmt"], Some(&big));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("larger than the limit of 1048576 bytes"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn oversized_file_is_refused_before_reading() {
+    let dir = scratch("oversized");
+    let file = dir.join("big.cond");
+    std::fs::write(&file, vec![b' '; 1024 * 1024 + 1]).unwrap();
+    let o = azcond(&["parse", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("1048577 bytes, larger than the limit"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_2() {
+    let o = azcond(&["parse", "/nonexistent/x.cond"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read `/nonexistent/x.cond`"));
+    assert_eq!(azcond(&["fmt", "--bogus"], None).status.code(), Some(2));
+    assert_eq!(azcond(&["frobnicate"], None).status.code(), Some(2));
+}
+
+#[test]
+fn help_exits_0() {
+    let o = azcond(&["--help"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("fmt"));
+}
+
+#[test]
+fn the_seed_example_formats_the_same_as_written_and_as_pasted() {
+    let dir = common::corpus().join("valid");
+    let a = azcond(
+        &["fmt", dir.join("access-levels.cond").to_str().unwrap()],
+        None,
+    );
+    let b = azcond(
+        &[
+            "fmt",
+            dir.join("access-levels-pasted.cond").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(stdout(&a), stdout(&b));
+    assert!(!stdout(&b).contains('\u{a0}'));
+}
