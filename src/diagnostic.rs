@@ -141,7 +141,9 @@ fn excerpt(out: &mut String, src: &str, span: Span, mark: char, label: &str, gut
         shown.push('…');
     }
     let _ = writeln!(out, "{:>gutter$} | {}", pos.line, shown.trim_end());
-    let marks: String = std::iter::repeat_n(mark, span_chars.min(MAX_EXCERPT)).collect();
+    // Underline no further than the excerpt shows.
+    let visible_after_caret = end.saturating_sub(col).max(1);
+    let marks: String = std::iter::repeat_n(mark, span_chars.min(visible_after_caret)).collect();
     let _ = writeln!(
         out,
         "{:gutter$} | {}{} {}",

@@ -29,6 +29,7 @@
 )]
 
 pub mod ast;
+pub mod check;
 pub mod diagnostic;
 pub mod parse;
 pub mod print;

@@ -35,7 +35,7 @@ fn right_literal(src: &str) -> LiteralKind {
     }
 }
 
-fn text<'a>(src: &'a str, span: azcond::Span) -> &'a str {
+fn text(src: &str, span: azcond::Span) -> &str {
     span.slice(src).unwrap()
 }
 

@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand, exit statuses per DECISIONS §6.
 
+mod check;
 mod fmt;
 mod input;
 mod parse;
@@ -36,6 +37,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    Check(check::Args),
     Parse(parse::Args),
     Fmt(fmt::Args),
 }
@@ -56,6 +58,7 @@ pub fn run() -> ExitCode {
         }
     };
     let status = match cli.command {
+        Command::Check(args) => check::run(&args),
         Command::Parse(args) => parse::run(&args),
         Command::Fmt(args) => fmt::run(&args),
     };

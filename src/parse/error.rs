@@ -46,6 +46,25 @@ pub enum ParseErrorKind {
 }
 
 impl ParseErrorKind {
+    /// Every kind.
+    pub const ALL: &'static [ParseErrorKind] = &[
+        ParseErrorKind::Syntax,
+        ParseErrorKind::Empty,
+        ParseErrorKind::UnclosedParen,
+        ParseErrorKind::UnmatchedParen,
+        ParseErrorKind::UnterminatedString,
+        ParseErrorKind::DoubleQuotes,
+        ParseErrorKind::TypographicQuote,
+        ParseErrorKind::StrippedKeyMarker,
+        ParseErrorKind::UnknownOperator,
+        ParseErrorKind::UnsupportedOperator,
+        ParseErrorKind::UnknownSource,
+        ParseErrorKind::InvalidLiteral,
+        ParseErrorKind::ControlCharacter,
+        ParseErrorKind::TooDeep,
+        ParseErrorKind::TooLarge,
+    ];
+
     /// The stable code shown in diagnostics, e.g. `unclosed-paren`.
     pub fn code(self) -> &'static str {
         match self {
@@ -73,8 +92,12 @@ impl ParseErrorKind {
 /// `Display` gives `line:column: message`; [`crate::diagnostic::Diagnostic`] renders the caret
 /// excerpt and hint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{}:{}: {message}", position.line, position.column)]
-pub struct ParseError {
+#[error("{}:{}: {}", .0.position.line, .0.position.column, .0.message)]
+#[serde(transparent)]
+pub struct ParseError(Box<Inner>);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct Inner {
     kind: ParseErrorKind,
     message: String,
     span: Span,
@@ -98,36 +121,36 @@ pub struct Related {
 impl ParseError {
     /// The kind of error.
     pub fn kind(&self) -> ParseErrorKind {
-        self.kind
+        self.0.kind
     }
     /// The message: lowercase, no trailing period, source text in backticks.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// The offending text (empty at the end of input).
     pub fn span(&self) -> Span {
-        self.span
+        self.0.span
     }
     /// The 1-based line and column of the start of [`ParseError::span`].
     pub fn position(&self) -> Position {
-        self.position
+        self.0.position
     }
     /// A short label for the caret line.
     pub fn label(&self) -> &str {
-        &self.label
+        &self.0.label
     }
     /// How to fix it, when the mistake is a known one.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
     /// A second location, such as the unclosed `(`.
     pub fn related(&self) -> Option<&Related> {
-        self.related.as_ref()
+        self.0.related.as_ref()
     }
 
     pub(crate) fn build(src: &str, spec: Specific, offset: usize) -> ParseError {
         let span = Span::new(offset, offset.saturating_add(spec.len).min(src.len()));
-        ParseError {
+        ParseError(Box::new(Inner {
             kind: spec.kind,
             message: spec.message,
             span,
@@ -139,7 +162,7 @@ impl ParseError {
                 position: position(src, at),
                 label,
             }),
-        }
+        }))
     }
 }
 

@@ -334,7 +334,8 @@ impl<'a> Lexer<'a> {
                 .len(2),
             );
         }
-        let name = interpret_attribute_name(text).map_err(|(spec, from)| {
+        let name = interpret_attribute_name(text).map_err(|boxed| {
+            let (spec, from) = *boxed;
             let at = name_start.get(from..).unwrap_or(name_start);
             nom::Err::Failure(PError::specific(
                 at,
@@ -860,7 +861,7 @@ fn unknown_name<'c>(
 /// Gives the text between `[` and `]` its structure, rejecting key markers whose `$…$` part a
 /// shell expanded away (`<$>`, `&$&`, `<>`), which Azure rejects as an invalid attribute. An
 /// error comes with the offset in `text` to underline from.
-fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usize)> {
+fn interpret_attribute_name(text: &str) -> Result<AttributeName, Box<(Specific, usize)>> {
     let marker_chars = ['<', '>', '$', '&'];
     if let Some(rest) = text.strip_suffix(KEY_CASE_SENSITIVE_MARKER) {
         if let Some((attribute, key)) = rest.split_once(':') {
@@ -871,7 +872,7 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usiz
                 });
             }
         }
-        return Err((
+        return Err(Box::new((
             Specific::new(
                 ParseErrorKind::Syntax,
                 format!("`{KEY_CASE_SENSITIVE_MARKER}` must follow `<attribute>:<key>`"),
@@ -879,7 +880,7 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usiz
             )
             .hint("write it as `…/blobs/tags:Project<$key_case_sensitive$>`"),
             0,
-        ));
+        )));
     }
     if let Some(attribute) = text.strip_suffix(KEYS_MARKER) {
         if !attribute.is_empty() && !attribute.contains(marker_chars) {
@@ -887,7 +888,7 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usiz
                 attribute: attribute.to_string(),
             });
         }
-        return Err((
+        return Err(Box::new((
             Specific::new(
                 ParseErrorKind::Syntax,
                 format!("`{KEYS_MARKER}` must follow a dictionary attribute"),
@@ -895,7 +896,7 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usiz
             )
             .hint("write it as `…/blobs/tags&$keys$&`"),
             0,
-        ));
+        )));
     }
     if text.contains(marker_chars) {
         let (fixed, lost) = if text.contains('&') {
@@ -904,7 +905,7 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usiz
             ("<$key_case_sensitive$>", "$key_case_sensitive")
         };
         let from = text.find(marker_chars).unwrap_or(0);
-        return Err((
+        return Err(Box::new((
             Specific::new(
                 ParseErrorKind::StrippedKeyMarker,
                 format!("malformed key marker in attribute `{text}`"),
@@ -916,7 +917,7 @@ fn interpret_attribute_name(text: &str) -> Result<AttributeName, (Specific, usiz
              as `` `$ `` in PowerShell"
         )),
             from,
-        ));
+        )));
     }
     Ok(AttributeName::Plain(text.to_string()))
 }
@@ -971,7 +972,7 @@ mod tests {
         ] {
             let err = interpret_attribute_name(stripped).err();
             assert_eq!(
-                err.map(|(e, _)| e.kind),
+                err.map(|e| e.0.kind),
                 Some(ParseErrorKind::StrippedKeyMarker),
                 "{stripped}"
             );

@@ -370,9 +370,8 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             "`AND`, `OR` or the end of the condition"
         };
         let found = error::describe_found(i);
-        let starts_operand = i.starts_with(['(', '!', '@', '\'', '{'])
-            || i.starts_with(|c: char| is_word_char(c))
-                && !i.starts_with(|c: char| c == '&' || c == '|');
+        let starts_operand =
+            i.starts_with(['(', '!', '@', '\'', '{']) || i.starts_with(is_word_char);
         let mut spec = Specific::new(
             ParseErrorKind::Syntax,
             format!("expected {what}, found {}", found.text),
