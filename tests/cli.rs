@@ -200,7 +200,7 @@ fn help_exits_0() {
 
 #[test]
 fn the_seed_example_formats_the_same_as_written_and_as_pasted() {
-    let dir = common::corpus().join("valid");
+    let dir = common::corpus().join("authoring");
     let a = azcond(
         &["fmt", dir.join("access-levels.cond").to_str().unwrap()],
         None,

@@ -1,5 +1,6 @@
-//! Corpus-driven tests: every condition under `corpus/valid` parses and formats stably; every
-//! one under `corpus/invalid` is rejected with the error recorded beside it in a `.err` file.
+//! Corpus-driven tests: every condition under `corpus/valid` and `corpus/authoring` parses and
+//! formats stably; every one under `corpus/invalid` is rejected with the error recorded beside
+//! it in a `.err` file.
 //! Each test reports all failing files at once.
 //!
 //! To re-record the `.err` files after changing a message: `AZCOND_BLESS=1 cargo test --test corpus`,
@@ -11,11 +12,18 @@ use azcond::ast::LexicalNoteKind;
 use azcond::Diagnostic;
 use common::{corpus, files, report, without_comment_lines};
 
+/// The conditions that must parse: real ones and the authoring examples.
+fn parseable() -> Vec<std::path::PathBuf> {
+    let mut all = files(&corpus().join("valid"), ".cond");
+    all.extend(files(&corpus().join("authoring"), ".cond"));
+    all
+}
+
 #[test]
 fn every_valid_condition_parses() {
     let mut failures = Vec::new();
-    let all = files(&corpus().join("valid"), ".cond");
-    assert!(all.len() >= 80, "corpus/valid has only {} files", all.len());
+    let all = parseable();
+    assert!(all.len() >= 86, "corpus has only {} parseable files", all.len());
     for path in &all {
         let text = std::fs::read_to_string(path).unwrap();
         if let Err(e) = azcond::parse(&text) {
@@ -28,7 +36,7 @@ fn every_valid_condition_parses() {
 #[test]
 fn fmt_is_idempotent_and_single_line_formats_back() {
     let mut failures = Vec::new();
-    for path in files(&corpus().join("valid"), ".cond") {
+    for path in parseable() {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
         let Ok(condition) = azcond::parse(&text) else {
@@ -126,7 +134,7 @@ fn every_recorded_error_has_its_condition() {
 
 #[test]
 fn seed_example_pasted_with_nbsp_reads_as_written() {
-    let dir = corpus().join("valid");
+    let dir = corpus().join("authoring");
     let written = std::fs::read_to_string(dir.join("access-levels.cond")).unwrap();
     let pasted = std::fs::read_to_string(dir.join("access-levels-pasted.cond")).unwrap();
     assert!(
@@ -150,7 +158,7 @@ fn seed_example_pasted_with_nbsp_reads_as_written() {
 
 #[test]
 fn seed_example_keeps_its_comments_when_formatted() {
-    let text = std::fs::read_to_string(corpus().join("valid/access-levels.cond")).unwrap();
+    let text = std::fs::read_to_string(corpus().join("authoring/access-levels.cond")).unwrap();
     let condition = azcond::parse(&text).unwrap();
     let pretty = condition.to_pretty_string();
     let comments_in = text
