@@ -23,7 +23,11 @@ fn parseable() -> Vec<std::path::PathBuf> {
 fn every_valid_condition_parses() {
     let mut failures = Vec::new();
     let all = parseable();
-    assert!(all.len() >= 86, "corpus has only {} parseable files", all.len());
+    assert!(
+        all.len() >= 86,
+        "corpus has only {} parseable files",
+        all.len()
+    );
     for path in &all {
         let text = std::fs::read_to_string(path).unwrap();
         if let Err(e) = azcond::parse(&text) {
