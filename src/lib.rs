@@ -31,8 +31,10 @@
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod eval;
 pub mod parse;
 pub mod print;
+pub mod request;
 pub mod span;
 
 pub use ast::Condition;

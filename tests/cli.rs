@@ -216,3 +216,207 @@ fn the_seed_example_formats_the_same_as_written_and_as_pasted() {
     assert_eq!(stdout(&a), stdout(&b));
     assert!(!stdout(&b).contains('\u{a0}'));
 }
+
+const SEED: &str = "corpus/authoring/access-levels.cond";
+
+fn write_request(name: &str, json: &str) -> PathBuf {
+    let dir = scratch(name);
+    let file = dir.join("request.json");
+    std::fs::write(&file, json).unwrap();
+    file
+}
+
+fn seed_path() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(SEED)
+        .display()
+        .to_string()
+}
+
+const HIGH_BLOB: &str = r#"{
+  "action": "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+  "resource": { "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags": { "access_level": "high" } },
+  "principal": { "Microsoft.Directory/CustomSecurityAttributes/Id:organization_accesslevel": "high" }
+}"#;
+
+#[test]
+fn eval_allows_with_exit_0_and_denies_with_exit_1() {
+    let req = write_request("eval-seed", HIGH_BLOB);
+    let inside = azcond(
+        &[
+            "eval",
+            &seed_path(),
+            "--request",
+            req.to_str().unwrap(),
+            "--now",
+            "2030-01-01T10:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(inside.status.code(), Some(0), "{}", stderr(&inside));
+    assert!(
+        stdout(&inside).starts_with("allow\ntrace:\n"),
+        "{}",
+        stdout(&inside)
+    );
+    let before = azcond(
+        &[
+            "eval",
+            &seed_path(),
+            "--request",
+            req.to_str().unwrap(),
+            "--now",
+            "2025-06-09T12:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(before.status.code(), Some(1));
+    let out = stdout(&before);
+    assert!(out.starts_with("deny\n"), "{out}");
+    assert!(
+        out.contains(
+            "false @Environment[UtcNow] DateTimeGreaterThan '2025-06-09T12:00:00.0Z'  @39:4"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("left: 2025-06-09T12:00:00.0000000Z"), "{out}");
+}
+
+#[test]
+fn eval_json_has_decision_errors_missing_and_trace() {
+    let req = write_request(
+        "eval-json",
+        r#"{"action": "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"}"#,
+    );
+    let o = azcond(&["eval", "-c", "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'", "--request", req.to_str().unwrap(), "--format", "json"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["decision"], "deny");
+    assert_eq!(json["errors"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        json["missing"][0]["name"],
+        "Microsoft.Storage/storageAccounts/blobServices/containers:name"
+    );
+    assert_eq!(json["missing"][0]["source"], "Resource");
+    assert_eq!(
+        (
+            json["missing"][0]["line"].as_u64(),
+            json["missing"][0]["column"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(json["trace"][0]["result"], false);
+}
+
+#[test]
+fn eval_missing_error_model_and_evaluation_errors_deny_with_a_location() {
+    let req = write_request(
+        "eval-error",
+        r#"{"action": "x", "request": {"Microsoft.Authorization/roleAssignments:PrincipalId": "someone"}}"#,
+    );
+    let o = azcond(&["eval", "-c", "NOT @Request[Microsoft.Authorization/roleAssignments:PrincipalId] GuidEquals 28c35fea-2099-4cf5-8ad9-473547bc9423", "--request", req.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("deny (evaluation error)\nerror[invalid-value]: value 'someone'"),
+        "{out}"
+    );
+    assert!(out.contains("--> <condition>:1:5"), "{out}");
+
+    let empty = write_request("eval-missing", r#"{"action": "x"}"#);
+    let cond = "NOT @Request[Microsoft.Authorization/roleAssignments:PrincipalId] GuidEquals 28c35fea-2099-4cf5-8ad9-473547bc9423";
+    let a = azcond(
+        &["eval", "-c", cond, "--request", empty.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "model A: missing makes the comparison false, NOT makes it true"
+    );
+    let b = azcond(
+        &[
+            "eval",
+            "-c",
+            cond,
+            "--request",
+            empty.to_str().unwrap(),
+            "--missing",
+            "error",
+        ],
+        None,
+    );
+    assert_eq!(b.status.code(), Some(1));
+    assert!(stdout(&b).contains("error[missing-attribute]"));
+}
+
+#[test]
+fn eval_bad_request_or_condition_exits_2() {
+    let typo = write_request("eval-typo", r#"{"action": "x", "principle": {}}"#);
+    let o = azcond(
+        &[
+            "eval",
+            "-c",
+            "ActionMatches{'x'}",
+            "--request",
+            typo.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown field `principle`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("line 1 column"), "{}", stderr(&o));
+
+    let ok = write_request("eval-ok", r#"{"action": "x"}"#);
+    let o = azcond(
+        &[
+            "eval",
+            "-c",
+            "ActionMatches{'x'",
+            "--request",
+            ok.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error[syntax]"));
+    let o = azcond(
+        &[
+            "eval",
+            "-c",
+            "ActionMatches{'x'}",
+            "--request",
+            ok.to_str().unwrap(),
+            "--now",
+            "tomorrow",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--now: `tomorrow` is not a date-time"),
+        "{}",
+        stderr(&o)
+    );
+    let o = azcond(&["eval", "-c", "ActionMatches{'x'}"], None);
+    assert_eq!(o.status.code(), Some(2), "--request is required");
+}
+
+#[test]
+fn eval_reads_the_request_from_standard_input() {
+    let o = azcond(
+        &[
+            "eval",
+            "-c",
+            "ActionMatches{'Microsoft.Storage/*'}",
+            "--request",
+            "-",
+        ],
+        Some(br#"{"action": "microsoft.storage/storageAccounts/read"}"#),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, exit statuses per DECISIONS §6.
 
 mod check;
+mod eval;
 mod fmt;
 mod input;
 mod parse;
@@ -38,6 +39,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     Check(check::Args),
+    Eval(eval::Args),
     Parse(parse::Args),
     Fmt(fmt::Args),
 }
@@ -59,6 +61,7 @@ pub fn run() -> ExitCode {
     };
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Parse(args) => parse::run(&args),
         Command::Fmt(args) => fmt::run(&args),
     };

@@ -745,7 +745,7 @@ fn is_integer(w: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn is_guid(w: &str) -> bool {
+pub(crate) fn is_guid(w: &str) -> bool {
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
     if w.len() == 32 {
         return hex(w, 32);
@@ -861,7 +861,9 @@ fn unknown_name<'c>(
 /// Gives the text between `[` and `]` its structure, rejecting key markers whose `$…$` part a
 /// shell expanded away (`<$>`, `&$&`, `<>`), which Azure rejects as an invalid attribute. An
 /// error comes with the offset in `text` to underline from.
-fn interpret_attribute_name(text: &str) -> Result<AttributeName, Box<(Specific, usize)>> {
+pub(crate) fn interpret_attribute_name(
+    text: &str,
+) -> Result<AttributeName, Box<(Specific, usize)>> {
     let marker_chars = ['<', '>', '$', '&'];
     if let Some(rest) = text.strip_suffix(KEY_CASE_SENSITIVE_MARKER) {
         if let Some((attribute, key)) = rest.split_once(':') {

@@ -1,0 +1,235 @@
+//! `azcond eval`: evaluate one condition against one request.
+
+use std::fmt::Write as _;
+
+use azcond::eval::{parse_utc, EvalOptions, Evaluation, MissingAttributes};
+use azcond::request::Request;
+use azcond::span::position;
+use azcond::{Diagnostic, Severity};
+use serde::Serialize;
+
+use super::{input, report_error, Status};
+
+/// Evaluate a condition against a request.
+///
+/// Exit status: 0 allow, 1 deny (including evaluation errors), 2 usage, input or parse error.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The condition text (instead of a file).
+    #[arg(
+        short = 'c',
+        long = "condition",
+        value_name = "TEXT",
+        conflicts_with = "file"
+    )]
+    condition: Option<String>,
+    /// The condition file, or `-` for standard input.
+    #[arg(required_unless_present = "condition")]
+    file: Option<String>,
+    /// The request as JSON (action, subOperation, resource, request, principal, environment).
+    #[arg(long, short = 'r', value_name = "REQUEST.json")]
+    request: String,
+    /// `@Environment[UtcNow]` when the request does not give it, e.g. 2025-06-10T14:00:00Z.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// What a comparison on a missing attribute yields.
+    #[arg(long, value_enum, default_value_t = Missing::False)]
+    missing: Missing,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Missing {
+    /// The comparison is false (model A).
+    False,
+    /// The comparison is an error, so the decision is deny (model B).
+    Error,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// The decision, then what decided it.
+    Human,
+    /// `{"decision", "errors", "missing", "trace"}`.
+    Json,
+}
+
+pub fn run(args: &Args) -> Status {
+    let (name, text) = match (&args.condition, &args.file) {
+        (Some(text), _) => ("<condition>".to_string(), text.clone()),
+        (None, Some(path)) => match input::read(path, input::MAX_LEN) {
+            Ok(i) => (i.name, i.text),
+            Err(e) => return fail(&e),
+        },
+        (None, None) => return fail("give a condition file or `-c TEXT`"),
+    };
+    if args.file.as_deref() == Some("-") && args.request == "-" {
+        return fail("the condition and the request cannot both come from standard input");
+    }
+    let condition = match azcond::parse(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{}", Diagnostic::from(&e).render(&text, &name));
+            return Status::Error;
+        }
+    };
+    let request_input = match input::read(&args.request, input::MAX_LEN) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    let request: Request = match serde_json::from_str(&request_input.text) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(&format!(
+                "`{}` is not a valid request: {e}",
+                request_input.name
+            ))
+        }
+    };
+    let now = match args.now.as_deref().map(parse_utc).transpose() {
+        Ok(now) => now,
+        Err(e) => return fail(&format!("--now: {e}")),
+    };
+    let options = EvalOptions {
+        missing: match args.missing {
+            Missing::False => MissingAttributes::False,
+            Missing::Error => MissingAttributes::Error,
+        },
+        now,
+    };
+    let evaluation = condition.evaluate_with(&request, &options);
+    match args.format {
+        Format::Human => print!("{}", human(&evaluation, &text, &name)),
+        Format::Json => match serde_json::to_string_pretty(&json(&evaluation, &text)) {
+            Ok(out) => println!("{out}"),
+            Err(e) => return fail(&format!("cannot write JSON: {e}")),
+        },
+    }
+    match evaluation.decision {
+        azcond::eval::Decision::Allow => Status::Ok,
+        azcond::eval::Decision::Deny => Status::Findings,
+    }
+}
+
+fn fail(message: &str) -> Status {
+    report_error(message);
+    Status::Error
+}
+
+/// The decision, the error, the missing attributes, then the trace as an indented tree.
+fn human(ev: &Evaluation, src: &str, name: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        if ev.errors.is_empty() {
+            decision(ev)
+        } else {
+            "deny (evaluation error)".into()
+        }
+    );
+    for e in &ev.errors {
+        let d = Diagnostic {
+            severity: Severity::Error,
+            code: e.kind.code().to_string(),
+            message: e.message.clone(),
+            span: e.span,
+            label: "evaluating this failed".into(),
+            related: Vec::new(),
+            help: Some("an evaluation error never allows".into()),
+        };
+        out.push_str(&d.render(src, name));
+    }
+    for m in &ev.missing {
+        let p = position(src, m.span.start);
+        let _ = writeln!(out, "missing: {m} ({name}:{}:{})", p.line, p.column);
+    }
+    let _ = writeln!(out, "trace:");
+    for step in &ev.trace {
+        let indent = "  ".repeat(step.depth + 1);
+        let result = match step.result {
+            Some(true) => "true ",
+            Some(false) => "false",
+            None => "error",
+        };
+        let p = position(src, step.span.start);
+        let _ = writeln!(
+            out,
+            "{indent}{result} {}  @{}:{}",
+            clip(&step.node),
+            p.line,
+            p.column
+        );
+        for d in &step.detail {
+            let _ = writeln!(out, "{indent}        {d}");
+        }
+    }
+    out
+}
+
+fn decision(ev: &Evaluation) -> String {
+    match ev.decision {
+        azcond::eval::Decision::Allow => "allow".into(),
+        azcond::eval::Decision::Deny => "deny".into(),
+    }
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 160;
+    if s.chars().count() > MAX {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct Located<'a, T: Serialize> {
+    #[serde(flatten)]
+    item: &'a T,
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonEvaluation<'a> {
+    decision: azcond::eval::Decision,
+    errors: Vec<serde_json::Value>,
+    missing: Vec<Located<'a, azcond::eval::MissingAttribute>>,
+    trace: &'a [azcond::eval::TraceStep],
+}
+
+fn json<'a>(ev: &'a Evaluation, src: &str) -> JsonEvaluation<'a> {
+    JsonEvaluation {
+        decision: ev.decision,
+        errors: ev
+            .errors
+            .iter()
+            .map(|e| {
+                let p = position(src, e.span.start);
+                serde_json::json!({
+                    "code": e.kind.code(),
+                    "message": e.message,
+                    "line": p.line,
+                    "column": p.column,
+                    "span": e.span,
+                })
+            })
+            .collect(),
+        missing: ev
+            .missing
+            .iter()
+            .map(|m| {
+                let p = position(src, m.span.start);
+                Located {
+                    item: m,
+                    line: p.line,
+                    column: p.column,
+                }
+            })
+            .collect(),
+        trace: &ev.trace,
+    }
+}

@@ -1,0 +1,316 @@
+//! The request a condition is evaluated against (DECISIONS §4): the action, its suboperations
+//! and the attributes of the four sources.
+//!
+//! Attribute names match case-insensitively, as Azure treats them, except dictionary keys (blob
+//! index tags, container metadata), which match exactly. A dictionary may be given as an object
+//! under its attribute (`…/blobs/tags: {"Project": "Cascade"}`) or flat, one entry per key
+//! (`…/blobs/tags:Project<$key_case_sensitive$>: "Cascade"`, `…/blobs/tags&$keys$&: [...]`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::ast::{AttributeName, Source};
+use crate::parse::lexeme::interpret_attribute_name;
+
+/// A single attribute value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// A string (also how GUIDs and date-times are written).
+    String(String),
+    /// An integer.
+    Integer(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// An attribute's value in a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A single value.
+    Scalar(Scalar),
+    /// A multi-valued attribute.
+    List(Vec<Scalar>),
+    /// A dictionary attribute (blob index tags, container metadata): key to value.
+    Dictionary(BTreeMap<String, Scalar>),
+}
+
+/// What the request says about one dictionary attribute.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Dictionary {
+    /// Key to value, from an object or from flat `…:<key><$key_case_sensitive$>` entries.
+    entries: BTreeMap<String, Scalar>,
+    /// The keys of `entries` as values, for `…&$keys$&`.
+    entry_keys: Vec<Scalar>,
+    /// The keys, when given flat as `…&$keys$&`; they take precedence over `entry_keys`.
+    keys: Option<Vec<Scalar>>,
+}
+
+impl Dictionary {
+    fn insert(&mut self, key: String, value: Scalar, name: &str) -> Result<(), String> {
+        if self.entries.contains_key(&key) {
+            return Err(format!("attribute `{name}`: key `{key}` given twice"));
+        }
+        self.entry_keys.push(Scalar::String(key.clone()));
+        self.entries.insert(key, value);
+        Ok(())
+    }
+}
+
+/// The attributes of one source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attributes {
+    /// Plain attributes by lower-case name: (name as given, value).
+    plain: HashMap<String, (String, Value)>,
+    /// Dictionary attributes by lower-case name.
+    dictionaries: HashMap<String, Dictionary>,
+}
+
+/// A looked-up attribute value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Found<'r> {
+    /// One value.
+    One(&'r Scalar),
+    /// Several values (possibly none).
+    Many(Vec<&'r Scalar>),
+    /// A whole dictionary, which no operator compares.
+    Dictionary,
+}
+
+/// Dictionary attributes that take an object (DECISIONS §4).
+const DICTIONARY_SUFFIXES: &[&str] = &["/blobs/tags", "/containers/metadata"];
+
+fn is_dictionary_name(lower: &str) -> bool {
+    DICTIONARY_SUFFIXES.iter().any(|s| lower.ends_with(s))
+}
+
+impl Attributes {
+    /// Adds an attribute, by its name as written in a condition. Fails on a name given twice
+    /// (in any case), an object under a name that is not a dictionary, or a malformed key marker.
+    pub fn insert(&mut self, name: &str, value: Value) -> Result<(), String> {
+        let parsed = interpret_attribute_name(name)
+            .map_err(|e| format!("attribute `{name}`: {}", e.0.message))?;
+        match parsed {
+            AttributeName::Plain(plain) => {
+                let lower = plain.to_ascii_lowercase();
+                if let Value::Dictionary(entries) = value {
+                    if !is_dictionary_name(&lower) {
+                        return Err(format!(
+                            "attribute `{name}` has an object value; only `…/blobs/tags` and `…/containers/metadata` take one"
+                        ));
+                    }
+                    if self.plain.contains_key(&lower) {
+                        return Err(format!(
+                            "attribute `{name}` is given twice (names ignore case)"
+                        ));
+                    }
+                    let dict = self.dictionaries.entry(lower).or_default();
+                    for (key, v) in entries {
+                        dict.insert(key, v, name)?;
+                    }
+                    return Ok(());
+                }
+                if self.plain.contains_key(&lower) || self.dictionaries.contains_key(&lower) {
+                    return Err(format!(
+                        "attribute `{name}` is given twice (names ignore case)"
+                    ));
+                }
+                self.plain.insert(lower, (plain, value));
+            }
+            AttributeName::KeyValue { attribute, key } => {
+                let Value::Scalar(v) = value else {
+                    return Err(format!("attribute `{name}` must have a single value"));
+                };
+                self.dictionaries
+                    .entry(attribute.to_ascii_lowercase())
+                    .or_default()
+                    .insert(key, v, name)?;
+            }
+            AttributeName::Keys { attribute } => {
+                let keys = match value {
+                    Value::List(keys) => keys,
+                    Value::Scalar(one) => vec![one],
+                    Value::Dictionary(_) => {
+                        return Err(format!("attribute `{name}` must be a list of keys"))
+                    }
+                };
+                let dict = self
+                    .dictionaries
+                    .entry(attribute.to_ascii_lowercase())
+                    .or_default();
+                if dict.keys.replace(keys).is_some() {
+                    return Err(format!("attribute `{name}` is given twice"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The value the condition's `name` refers to, `None` when the request does not supply it.
+    pub(crate) fn lookup(&self, name: &AttributeName) -> Option<Found<'_>> {
+        match name {
+            AttributeName::Plain(plain) => {
+                let lower = plain.to_ascii_lowercase();
+                if let Some((_, value)) = self.plain.get(&lower) {
+                    return Some(match value {
+                        Value::Scalar(s) => Found::One(s),
+                        Value::List(items) => Found::Many(items.iter().collect()),
+                        Value::Dictionary(_) => Found::Dictionary,
+                    });
+                }
+                if self.dictionaries.contains_key(&lower) {
+                    return Some(Found::Dictionary);
+                }
+                self.unmarked_key(plain, &lower).map(Found::One)
+            }
+            AttributeName::KeyValue { attribute, key } => self
+                .dictionaries
+                .get(&attribute.to_ascii_lowercase())
+                .and_then(|d| d.entries.get(key))
+                .map(Found::One),
+            AttributeName::Keys { attribute } => self
+                .dictionaries
+                .get(&attribute.to_ascii_lowercase())
+                .map(|d| match &d.keys {
+                    Some(keys) => Found::Many(keys.iter().collect()),
+                    None => Found::Many(d.entry_keys.iter().collect()),
+                }),
+        }
+    }
+
+    /// `<dictionary>:<key>` written without `<$key_case_sensitive$>`, as container metadata
+    /// is: the key matches ignoring case (Azure Storage metadata names are case-insensitive).
+    fn unmarked_key(&self, plain: &str, lower: &str) -> Option<&Scalar> {
+        DICTIONARY_SUFFIXES.iter().find_map(|suffix| {
+            let at = lower.find(&format!("{suffix}:"))? + suffix.len();
+            let dict = self.dictionaries.get(lower.get(..at)?)?;
+            let key = plain.get(at + 1..)?;
+            dict.entries
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
+    }
+
+    /// Whether the source supplies nothing.
+    pub fn is_empty(&self) -> bool {
+        self.plain.is_empty() && self.dictionaries.is_empty()
+    }
+}
+
+/// The request a condition is evaluated against.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// The action being authorised, e.g.
+    /// `Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read`.
+    pub action: String,
+    /// The suboperations the request carries (usually none or one, e.g. `Blob.List`).
+    #[serde(default, rename = "subOperation", deserialize_with = "one_or_many")]
+    pub sub_operations: Vec<String>,
+    /// `@Resource` attributes.
+    #[serde(default)]
+    pub resource: Attributes,
+    /// `@Request` attributes.
+    #[serde(default)]
+    pub request: Attributes,
+    /// `@Principal` attributes (custom security attributes).
+    #[serde(default)]
+    pub principal: Attributes,
+    /// `@Environment` attributes.
+    #[serde(default)]
+    pub environment: Attributes,
+}
+
+impl Request {
+    /// A request for `action` with no suboperation and no attributes.
+    pub fn new(action: impl Into<String>) -> Request {
+        Request {
+            action: action.into(),
+            ..Request::default()
+        }
+    }
+
+    /// The attributes of one source.
+    pub fn attributes(&self, source: Source) -> &Attributes {
+        match source {
+            Source::Resource => &self.resource,
+            Source::Request => &self.request,
+            Source::Principal => &self.principal,
+            Source::Environment => &self.environment,
+        }
+    }
+
+    /// The attributes of one source, to add to.
+    pub fn attributes_mut(&mut self, source: Source) -> &mut Attributes {
+        match source {
+            Source::Resource => &mut self.resource,
+            Source::Request => &mut self.request,
+            Source::Principal => &mut self.principal,
+            Source::Environment => &mut self.environment,
+        }
+    }
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(s)) => Ok(vec![s]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(D::Error::custom(
+            "`subOperation` must be a string or a list of strings",
+        )),
+    }
+}
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let mut attributes = Attributes::default();
+        for (name, json) in map {
+            let value = value_from_json(&name, json).map_err(D::Error::custom)?;
+            attributes.insert(&name, value).map_err(D::Error::custom)?;
+        }
+        Ok(attributes)
+    }
+}
+
+fn scalar_from_json(name: &str, json: serde_json::Value) -> Result<Scalar, String> {
+    match json {
+        serde_json::Value::String(s) => Ok(Scalar::String(s)),
+        serde_json::Value::Bool(b) => Ok(Scalar::Bool(b)),
+        serde_json::Value::Number(n) => n.as_i64().map(Scalar::Integer).ok_or_else(|| {
+            format!("attribute `{name}`: `{n}` is not a 64-bit integer (conditions compare integers only)")
+        }),
+        serde_json::Value::Null => Err(format!(
+            "attribute `{name}` is null; leave it out to make it missing"
+        )),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Err(format!(
+            "attribute `{name}`: values inside a list or object must be strings, integers or booleans"
+        )),
+    }
+}
+
+fn value_from_json(name: &str, json: serde_json::Value) -> Result<Value, String> {
+    match json {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|item| scalar_from_json(name, item))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::List),
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| scalar_from_json(&format!("{name}:{k}"), v).map(|v| (k, v)))
+            .collect::<Result<BTreeMap<_, _>, _>>()
+            .map(Value::Dictionary),
+        other => scalar_from_json(name, other).map(Value::Scalar),
+    }
+}
