@@ -2,7 +2,8 @@
 //!
 //! The pipeline: [`parse`] turns condition text into a [`Condition`] (a typed syntax tree with a
 //! byte [`Span`] on every node); [`print`] turns it back into canonical text, pretty or on one
-//! line; [`Diagnostic`] renders errors with a `line:column` caret excerpt.
+//! line; [`eval`] evaluates it against a [`Request`]; [`check`] judges it against what Azure
+//! accepts; [`Diagnostic`] renders errors and findings with a `line:column` caret excerpt.
 //!
 //! ```
 //! let text = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] \
@@ -13,6 +14,22 @@
 //!     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'"
 //! );
 //! # Ok::<(), azcond::ParseError>(())
+//! ```
+//!
+//! [`eval`] decides whether a condition grants the action of a [`Request`]:
+//!
+//! ```
+//! let text = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] \
+//!             StringEquals 'logs'";
+//! let json = r#"{
+//!     "action": "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+//!     "resource": { "Microsoft.Storage/storageAccounts/blobServices/containers:name": "logs" }
+//! }"#;
+//! let condition: azcond::Condition = text.parse()?;
+//! let request: azcond::Request = serde_json::from_str(json)?;
+//! let granted: bool = condition.evaluate(&request)?;
+//! assert!(granted);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -39,5 +56,7 @@ pub mod span;
 
 pub use ast::Condition;
 pub use diagnostic::{Diagnostic, Severity};
+pub use eval::{Decision, EvalError, EvalOptions, Evaluation, MissingAttributes};
 pub use parse::{parse, parse_with, ParseError, ParseErrorKind, ParseOptions};
+pub use request::Request;
 pub use span::{Position, Span};
