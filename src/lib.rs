@@ -52,6 +52,7 @@ pub mod eval;
 pub mod parse;
 pub mod print;
 pub mod request;
+pub mod scenario;
 pub mod span;
 
 pub use ast::Condition;

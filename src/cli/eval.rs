@@ -147,25 +147,7 @@ fn human(ev: &Evaluation, src: &str, name: &str) -> String {
         let _ = writeln!(out, "missing: {m} ({name}:{}:{})", p.line, p.column);
     }
     let _ = writeln!(out, "trace:");
-    for step in &ev.trace {
-        let indent = "  ".repeat(step.depth + 1);
-        let result = match step.result {
-            Some(true) => "true ",
-            Some(false) => "false",
-            None => "error",
-        };
-        let p = position(src, step.span.start);
-        let _ = writeln!(
-            out,
-            "{indent}{result} {}  @{}:{}",
-            clip(&step.node),
-            p.line,
-            p.column
-        );
-        for d in &step.detail {
-            let _ = writeln!(out, "{indent}        {d}");
-        }
-    }
+    super::trace::render(&mut out, &ev.trace, src, "  ", None);
     out
 }
 
@@ -173,15 +155,6 @@ fn decision(ev: &Evaluation) -> String {
     match ev.decision {
         azcond::eval::Decision::Allow => "allow".into(),
         azcond::eval::Decision::Deny => "deny".into(),
-    }
-}
-
-fn clip(s: &str) -> String {
-    const MAX: usize = 160;
-    if s.chars().count() > MAX {
-        format!("{}…", s.chars().take(MAX).collect::<String>())
-    } else {
-        s.to_string()
     }
 }
 

@@ -5,6 +5,8 @@ mod eval;
 mod fmt;
 mod input;
 mod parse;
+mod test;
+mod trace;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -42,6 +44,7 @@ enum Command {
     Eval(eval::Args),
     Parse(parse::Args),
     Fmt(fmt::Args),
+    Test(test::Args),
 }
 
 /// Runs the command line and returns the process exit status.
@@ -63,6 +66,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Parse(args) => parse::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
     };
     let _ = std::io::stdout().flush();

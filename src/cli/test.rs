@@ -1,0 +1,480 @@
+//! `azcond test`: run scenario files.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use azcond::eval::{parse_utc, EvalOptions, MissingAttributes};
+use azcond::scenario::{self, CaseResult, Coverage, Scenario, ScenarioError};
+use azcond::span::position;
+use serde::Serialize;
+
+use super::{input, report_error, Status};
+
+/// Run scenario files: cases of requests with the expected outcome.
+///
+/// PATHs are scenario files or directories searched for `*.test.yaml`, `*.test.yml` and
+/// `*.test.json`; with none, the current directory. Exit status: 0 all pass, 1 a case fails or
+/// coverage is under the threshold, 2 a scenario file or option is wrong.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Report which clauses and comparisons the cases saw both true and false.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail when coverage (of all conditions together) is under this percentage.
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
+    threshold: Option<f64>,
+    /// `@Environment[UtcNow]` for cases whose request does not give it.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// What a comparison on a missing attribute yields.
+    #[arg(long, value_enum, default_value_t = Missing::False)]
+    missing: Missing,
+    /// Scenario files or directories; `-` for a YAML scenario on standard input.
+    paths: Vec<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// Failures with the trace of the deciding clause, then `N passed, N failed`.
+    Human,
+    /// One JSON object with every case.
+    Json,
+    /// JUnit XML, for CI test reports.
+    Junit,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Missing {
+    /// The comparison is false (model A).
+    False,
+    /// The comparison is an error (model B).
+    Error,
+}
+
+fn percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 100")),
+    }
+}
+
+struct Ran {
+    scenario: Scenario,
+    results: Vec<CaseResult>,
+}
+
+pub fn run(args: &Args) -> Status {
+    let now = match args.now.as_deref().map(parse_utc).transpose() {
+        Ok(now) => now,
+        Err(e) => {
+            report_error(&format!("--now: {e}"));
+            return Status::Error;
+        }
+    };
+    let options = EvalOptions {
+        missing: match args.missing {
+            Missing::False => MissingAttributes::False,
+            Missing::Error => MissingAttributes::Error,
+        },
+        now,
+    };
+    let paths = match scenario_paths(&args.paths) {
+        Ok(p) => p,
+        Err(e) => {
+            report_error(&e);
+            return Status::Error;
+        }
+    };
+    if paths.is_empty() {
+        report_error("no scenario files (*.test.yaml, *.test.yml, *.test.json) found");
+        return Status::Error;
+    }
+    let mut ran = Vec::new();
+    let mut errors: Vec<ScenarioError> = Vec::new();
+    for path in &paths {
+        let text = match input::read(path, input::MAX_LEN) {
+            Ok(i) => i.text,
+            Err(e) => {
+                errors.push(ScenarioError {
+                    file: PathBuf::from(path),
+                    case: None,
+                    line: None,
+                    message: e,
+                });
+                continue;
+            }
+        };
+        let file = if path == "-" {
+            PathBuf::from("<stdin>.test.yaml")
+        } else {
+            PathBuf::from(path)
+        };
+        match scenario::load(&file, &text) {
+            Ok(scenario) => {
+                let results = scenario::run(&scenario, &options);
+                ran.push(Ran { scenario, results });
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    for e in &errors {
+        report_error(&e.to_string());
+    }
+    let passed = ran
+        .iter()
+        .flat_map(|r| &r.results)
+        .filter(|r| r.passed)
+        .count();
+    let failed = ran
+        .iter()
+        .flat_map(|r| &r.results)
+        .filter(|r| !r.passed)
+        .count();
+    let coverages: Vec<Coverage> = ran
+        .iter()
+        .map(|r| scenario::coverage(&r.scenario.condition, &r.results))
+        .collect();
+    let (seen, total) = coverages
+        .iter()
+        .fold((0, 0), |(s, t), c| (s + c.seen(), t + c.total()));
+    let total_percent = if total == 0 {
+        100.0
+    } else {
+        100.0 * seen as f64 / total as f64
+    };
+
+    match args.format {
+        Format::Human => print!(
+            "{}",
+            human(
+                &ran,
+                &coverages,
+                args.coverage,
+                total_percent,
+                passed,
+                failed
+            )
+        ),
+        Format::Json => match serde_json::to_string_pretty(&json(
+            &ran,
+            &coverages,
+            &errors,
+            args.coverage,
+            passed,
+            failed,
+        )) {
+            Ok(out) => println!("{out}"),
+            Err(e) => {
+                report_error(&format!("cannot write JSON: {e}"));
+                return Status::Error;
+            }
+        },
+        Format::Junit => print!("{}", junit(&ran)),
+    }
+    let under = args.threshold.is_some_and(|t| total_percent < t);
+    if let (true, Some(t)) = (under, args.threshold) {
+        eprintln!("azcond: coverage {total_percent:.1}% is under the threshold of {t}%");
+    }
+    if !errors.is_empty() {
+        Status::Error
+    } else if failed > 0 || under {
+        Status::Findings
+    } else {
+        Status::Ok
+    }
+}
+
+fn scenario_paths(paths: &[String]) -> Result<Vec<String>, String> {
+    let given = if paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        paths.to_vec()
+    };
+    let mut out = Vec::new();
+    for p in given {
+        if p != "-" && Path::new(&p).is_dir() {
+            let mut found = Vec::new();
+            walk(Path::new(&p), &mut found)?;
+            found.sort();
+            out.extend(found.into_iter().map(|f| f.display().to_string()));
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
+            .path();
+        if path.is_dir() {
+            if path
+                .file_name()
+                .is_some_and(|n| n != "target" && !n.to_string_lossy().starts_with('.'))
+            {
+                walk(&path, out)?;
+            }
+        } else if scenario::is_scenario_file(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn human(
+    ran: &[Ran],
+    coverages: &[Coverage],
+    show_coverage: bool,
+    total: f64,
+    passed: usize,
+    failed: usize,
+) -> String {
+    let mut out = String::new();
+    for r in ran {
+        let file = r.scenario.file.display();
+        let ok = r.results.iter().filter(|x| x.passed).count();
+        let _ = writeln!(out, "{file}: {ok} of {} passed", r.results.len());
+        for (case, result) in r
+            .scenario
+            .cases
+            .iter()
+            .zip(&r.results)
+            .filter(|(_, x)| !x.passed)
+        {
+            let _ = writeln!(out, "\nFAIL {file}:{}: {}", case.line, case.name);
+            let _ = writeln!(
+                out,
+                "  expected {}, got {}",
+                case.expect.name(),
+                result.actual.name()
+            );
+            let src = &r.scenario.condition_text;
+            let cond = r.scenario.condition_file.display();
+            for e in &result.evaluation.errors {
+                let p = position(src, e.span.start);
+                let _ = writeln!(
+                    out,
+                    "  error[{}] at {cond}:{}:{}: {}",
+                    e.kind.code(),
+                    p.line,
+                    p.column,
+                    e.message
+                );
+            }
+            for m in &result.evaluation.missing {
+                let p = position(src, m.span.start);
+                let _ = writeln!(out, "  missing: {m} ({cond}:{}:{})", p.line, p.column);
+            }
+            let _ = writeln!(out, "  decided by ({cond}):");
+            super::trace::render(
+                &mut out,
+                super::trace::deciding(&result.evaluation.trace),
+                src,
+                "    ",
+                Some(3),
+            );
+        }
+    }
+    if show_coverage {
+        let _ = writeln!(out, "\ncoverage:");
+        for (r, c) in ran.iter().zip(coverages) {
+            let src = &r.scenario.condition_text;
+            let which = if r.scenario.condition_file == r.scenario.file {
+                r.scenario.file.display().to_string()
+            } else {
+                format!(
+                    "{} (in {})",
+                    r.scenario.condition_file.display(),
+                    r.scenario.file.display()
+                )
+            };
+            let _ = writeln!(
+                out,
+                "  {which}: {:.1}% ({} of {} outcomes)",
+                c.percent(),
+                c.seen(),
+                c.total()
+            );
+            for n in &c.nodes {
+                let missing = match (n.seen_true, n.seen_false) {
+                    (true, true) => continue,
+                    (true, false) => "never false",
+                    (false, true) => "never true ",
+                    (false, false) => "never run  ",
+                };
+                let p = position(src, n.span.start);
+                let _ = writeln!(
+                    out,
+                    "    {missing}  {}:{}  {}",
+                    p.line,
+                    p.column,
+                    clip(&n.node)
+                );
+            }
+        }
+        let _ = writeln!(out, "  total: {total:.1}%");
+    }
+    let _ = writeln!(out, "\n{passed} passed, {failed} failed");
+    out
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 100 {
+        format!("{}…", s.chars().take(100).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonCase<'a> {
+    name: &'a str,
+    line: usize,
+    expected: &'static str,
+    actual: &'static str,
+    passed: bool,
+    errors: &'a [azcond::eval::EvalError],
+    missing: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    file: String,
+    condition_file: String,
+    cases: Vec<JsonCase<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a Coverage>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files: Vec<JsonFile<'a>>,
+    errors: &'a [ScenarioError],
+    passed: usize,
+    failed: usize,
+}
+
+fn json<'a>(
+    ran: &'a [Ran],
+    coverages: &'a [Coverage],
+    errors: &'a [ScenarioError],
+    with_coverage: bool,
+    passed: usize,
+    failed: usize,
+) -> JsonReport<'a> {
+    JsonReport {
+        files: ran
+            .iter()
+            .zip(coverages)
+            .map(|(r, c)| JsonFile {
+                file: r.scenario.file.display().to_string(),
+                condition_file: r.scenario.condition_file.display().to_string(),
+                cases: r
+                    .scenario
+                    .cases
+                    .iter()
+                    .zip(&r.results)
+                    .map(|(case, result)| JsonCase {
+                        name: &case.name,
+                        line: case.line,
+                        expected: case.expect.name(),
+                        actual: result.actual.name(),
+                        passed: result.passed,
+                        errors: &result.evaluation.errors,
+                        missing: result
+                            .evaluation
+                            .missing
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect(),
+                    })
+                    .collect(),
+                coverage: with_coverage.then_some(c),
+            })
+            .collect(),
+        errors,
+        passed,
+        failed,
+    }
+}
+
+fn junit(ran: &[Ran]) -> String {
+    let total: usize = ran.iter().map(|r| r.results.len()).sum();
+    let failures: usize = ran
+        .iter()
+        .flat_map(|r| &r.results)
+        .filter(|r| !r.passed)
+        .count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"azcond\" tests=\"{total}\" failures=\"{failures}\">"
+    );
+    for r in ran {
+        let file = xml(&r.scenario.file.display().to_string());
+        let fails = r.results.iter().filter(|x| !x.passed).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{fails}\">",
+            r.results.len()
+        );
+        for (case, result) in r.scenario.cases.iter().zip(&r.results) {
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{file}\" file=\"{file}\" line=\"{}\"",
+                xml(&case.name),
+                case.line
+            );
+            if result.passed {
+                out.push_str("/>\n");
+                continue;
+            }
+            let mut why = String::new();
+            for e in &result.evaluation.errors {
+                let _ = writeln!(why, "error[{}]: {}", e.kind.code(), e.message);
+            }
+            super::trace::render(
+                &mut why,
+                super::trace::deciding(&result.evaluation.trace),
+                &r.scenario.condition_text,
+                "",
+                Some(3),
+            );
+            let _ = writeln!(
+                out,
+                ">\n      <failure message=\"expected {}, got {}\">{}</failure>\n    </testcase>",
+                case.expect.name(),
+                result.actual.name(),
+                xml(&why)
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
