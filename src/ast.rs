@@ -145,7 +145,7 @@ pub enum OperandKind {
 }
 
 /// The four attribute sources.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum Source {
     /// `@Resource`: the resource being accessed.
     Resource,

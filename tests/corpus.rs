@@ -12,9 +12,10 @@ use azcond::ast::LexicalNoteKind;
 use azcond::Diagnostic;
 use common::{corpus, files, report, without_comment_lines};
 
-/// The conditions that must parse: real ones and the authoring examples.
+/// The conditions that must parse: real ones (documented or not) and the authoring examples.
 fn parseable() -> Vec<std::path::PathBuf> {
     let mut all = files(&corpus().join("valid"), ".cond");
+    all.extend(files(&corpus().join("undocumented"), ".cond"));
     all.extend(files(&corpus().join("authoring"), ".cond"));
     all
 }

@@ -1,11 +1,15 @@
 //! `check`: judges a condition against what Azure accepts and reports findings as
 //! [`Diagnostic`]s with stable codes.
 //!
-//! The rules here need only the text and the tree: syntax (every `ParseErrorKind`), the
-//! authoring superset that Azure rejects (comments, pasted invisible characters), Azure's
-//! 8192-byte limit, and two warnings (keyword casing, `AND` and `OR` mixed without
-//! parentheses). Rules that need the catalog of actions and attributes build on the same
-//! [`Diagnostic`] type.
+//! The rules in this file need only the text and the tree: syntax (every `ParseErrorKind`),
+//! the authoring superset that Azure rejects (comments, pasted invisible characters), Azure's
+//! 8192-byte limit, keyword casing, `AND` and `OR` mixed without parentheses. `rules.rs` holds
+//! those that need the [`Catalog`] of actions and attributes.
+
+pub mod catalog;
+mod rules;
+
+pub use self::catalog::{Catalog, CatalogError};
 
 use crate::ast::{Condition, Expr, ExprKind, LexicalNoteKind};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -126,8 +130,21 @@ impl Report {
     }
 }
 
-/// Checks one condition.
+/// The built-in catalog, loaded once.
+pub fn builtin_catalog() -> &'static Catalog {
+    static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    // The built-in catalog is part of the binary and a test loads it; were it ever broken, the
+    // catalog rules would find nothing rather than the process failing.
+    BUILTIN.get_or_init(|| Catalog::builtin().unwrap_or_default())
+}
+
+/// Checks one condition against the built-in catalog.
 pub fn check(src: &str) -> Report {
+    check_with(src, builtin_catalog())
+}
+
+/// Checks one condition against `catalog`.
+pub fn check_with(src: &str, catalog: &Catalog) -> Report {
     let condition = match parse_with(src, &ParseOptions::default()) {
         Ok(c) => c,
         Err(e) => {
@@ -150,6 +167,7 @@ pub fn check(src: &str) -> Report {
     }
     lexical_findings(&condition, &mut findings);
     ambiguous_precedence(&condition.expr, &mut findings);
+    rules::run(&condition, catalog, &mut findings);
     findings.sort_by_key(|f| (f.span.start, f.span.end));
     Report {
         condition: Some(condition),

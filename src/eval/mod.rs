@@ -8,7 +8,7 @@
 //! decision is deny: an error never allows, whatever `NOT`s surround it.
 
 mod glob;
-mod value;
+pub(crate) mod value;
 
 use serde::Serialize;
 

@@ -11,6 +11,7 @@
 mod error;
 pub(crate) mod lexeme;
 
+pub(crate) use self::error::did_you_mean as suggest;
 pub use self::error::{ParseError, ParseErrorKind, Related};
 
 use self::error::{PError, Specific};
