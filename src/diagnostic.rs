@@ -46,6 +46,9 @@ pub struct Diagnostic {
     pub label: String,
     /// Further locations that explain it.
     pub related: Vec<(Span, String)>,
+    /// Where the condition sits in its file, for conditions found inside JSON or Terraform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// How to fix it.
     pub help: Option<String>,
 }
@@ -62,6 +65,7 @@ impl From<&ParseError> for Diagnostic {
                 .related()
                 .map(|r| vec![(r.span, r.label.clone())])
                 .unwrap_or_default(),
+            location: None,
             help: e.hint().map(str::to_string),
         }
     }
@@ -106,6 +110,9 @@ impl Diagnostic {
         for (span, label) in &self.related {
             let _ = writeln!(out, "{pad} |");
             excerpt(&mut out, src, *span, '-', label, gutter);
+        }
+        if let Some(location) = &self.location {
+            let _ = writeln!(out, "{pad} = note: in the condition at `{location}`");
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "{pad} = help: {help}");

@@ -49,6 +49,7 @@ pub mod ast;
 pub mod check;
 pub mod diagnostic;
 pub mod eval;
+pub mod extract;
 pub mod parse;
 pub mod print;
 pub mod request;

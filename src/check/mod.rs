@@ -114,6 +114,98 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ),
 ];
 
+/// What kind of file a text is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Document {
+    /// One condition (`.cond`, standard input).
+    Condition,
+    /// A JSON document with conditions inside (ARM, REST, `az`, Terraform plan).
+    Json,
+    /// A Terraform configuration (`.tf`).
+    Terraform,
+}
+
+impl Document {
+    /// The kind of a file, by its name.
+    pub fn of(name: &str) -> Document {
+        if name.ends_with(".json") {
+            Document::Json
+        } else if name.ends_with(".tf") {
+            Document::Terraform
+        } else {
+            Document::Condition
+        }
+    }
+}
+
+/// The findings of a whole file, positioned in the file.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentReport {
+    /// The findings; spans are byte ranges of the file, `location` says which condition.
+    pub findings: Vec<Diagnostic>,
+    /// How many conditions were checked.
+    pub conditions_checked: usize,
+}
+
+/// Checks every condition in a file. Fails only when a JSON or Terraform file cannot be read
+/// as such (the message says why).
+pub fn check_document(
+    text: &str,
+    document: Document,
+    catalog: &Catalog,
+) -> Result<DocumentReport, String> {
+    let found = match document {
+        Document::Condition => {
+            return Ok(DocumentReport {
+                findings: check_with(text, catalog).findings,
+                conditions_checked: 1,
+            })
+        }
+        Document::Json => crate::extract::json(text)?,
+        Document::Terraform => crate::extract::terraform(text)?,
+    };
+    let mut report = DocumentReport::default();
+    for f in found {
+        if let Some((version, span)) = &f.version {
+            if version != "2.0" {
+                report.findings.push(Diagnostic {
+                    severity: Severity::Error,
+                    code: "condition-version".into(),
+                    message: format!("`conditionVersion` is `{version}`; Azure accepts only `2.0` with a condition"),
+                    span: *span,
+                    label: "condition version".into(),
+                    related: Vec::new(),
+                    location: Some(f.location.clone()),
+                    help: Some("set it to \"2.0\"; Azure answers other versions with `The given role assignment condition is invalid.`".into()),
+                });
+            }
+        }
+        if let Some(why) = &f.uncheckable {
+            report.findings.push(Diagnostic {
+                severity: Severity::Info,
+                code: "not-checkable".into(),
+                message: format!("this condition is not checked: {why}"),
+                span: f.span,
+                label: "not checked".into(),
+                related: Vec::new(),
+                location: Some(f.location.clone()),
+                help: Some("check the condition that results, e.g. in the Terraform plan JSON or the deployed role assignment".into()),
+            });
+            continue;
+        }
+        report.conditions_checked += 1;
+        for mut d in check_with(&f.text, catalog).findings {
+            d.span = f.map(d.span);
+            for (span, _) in &mut d.related {
+                *span = f.map(*span);
+            }
+            d.location = Some(f.location.clone());
+            report.findings.push(d);
+        }
+    }
+    Ok(report)
+}
+
 /// The result of checking one condition.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -190,6 +282,7 @@ fn finding(
         span,
         label: label.to_string(),
         related: Vec::new(),
+        location: None,
         help: help.map(str::to_string),
     }
 }

@@ -58,6 +58,7 @@ fn error(code: &str, message: String, span: Span, label: &str, help: Option<Stri
         span,
         label: label.into(),
         related: Vec::new(),
+        location: None,
         help,
     }
 }

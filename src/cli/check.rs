@@ -1,16 +1,21 @@
-//! `azcond check`: validate conditions and report findings.
+//! `azcond check`: validate conditions wherever they live, and report findings.
 
-use azcond::check::check;
+use std::path::Path;
+
+use azcond::check::{builtin_catalog, check_document, Catalog, Document, RULES};
 use azcond::span::position;
 use azcond::{Diagnostic, Severity};
 use serde::Serialize;
+use serde_json::json;
 
 use super::{input, report_error, Status};
 
-/// Validate conditions against what Azure accepts.
+/// Validate conditions against what Azure accepts and the catalog of actions and attributes.
 ///
-/// Checks `.cond` files (one condition each) and directories (recursively). With no PATH,
-/// reads standard input. Exit status: 0 no errors, 1 errors found, 2 usage or I/O error.
+/// Checks `.cond` files (one condition each), JSON documents (ARM templates, role assignments and
+/// definitions from the REST API or `az`, Terraform plans) and Terraform `.tf` files; directories
+/// are searched for all three. With no PATH, reads one condition from standard input.
+/// Exit status: 0 no errors, 1 errors found, 2 usage or I/O error.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Output format.
@@ -19,7 +24,10 @@ pub struct Args {
     /// Treat warnings as errors.
     #[arg(long)]
     deny_warnings: bool,
-    /// Condition files or directories; `-` for standard input.
+    /// Add actions and attributes to the built-in catalog (JSON or YAML; may be repeated).
+    #[arg(long, value_name = "FILE")]
+    catalog: Vec<String>,
+    /// Files or directories; `-` for standard input.
     paths: Vec<String>,
 }
 
@@ -29,6 +37,160 @@ enum Format {
     Human,
     /// One JSON object: `{"findings": [...], "conditions_checked": N}`.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+}
+
+const EXTENSIONS: &[&str] = &[".cond", ".json", ".tf"];
+
+struct Checked {
+    input: input::Input,
+    findings: Vec<Diagnostic>,
+}
+
+pub fn run(args: &Args) -> Status {
+    let catalog = match load_catalog(&args.catalog) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(&e);
+            return Status::Error;
+        }
+    };
+    // (path, named on the command line rather than found in a directory)
+    let mut paths: Vec<(String, bool)> = Vec::new();
+    let given = if args.paths.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        args.paths.clone()
+    };
+    for p in given {
+        if p != "-" && Path::new(&p).is_dir() {
+            match input::files_below(Path::new(&p), EXTENSIONS) {
+                Ok(found) => paths.extend(found.into_iter().map(|f| (f, false))),
+                Err(e) => {
+                    report_error(&e);
+                    return Status::Error;
+                }
+            }
+        } else {
+            paths.push((p, true));
+        }
+    }
+
+    let mut io_error = false;
+    let mut checked = Vec::new();
+    let mut conditions = 0;
+    for (path, explicit) in &paths {
+        let input = match input::read(path, input::MAX_LEN) {
+            Ok(i) => i,
+            Err(e) => {
+                report_error(&e);
+                io_error = true;
+                continue;
+            }
+        };
+        let document = Document::of(path);
+        let mut findings = match check_document(&input.text, document, &catalog) {
+            Ok(report) => {
+                conditions += report.conditions_checked;
+                report.findings
+            }
+            Err(why) => vec![Diagnostic {
+                severity: if *explicit {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                code: "unreadable-file".into(),
+                message: format!(
+                    "cannot read this {}: {why}",
+                    if document == Document::Json {
+                        "JSON"
+                    } else {
+                        "Terraform file"
+                    }
+                ),
+                span: azcond::Span::at(0),
+                label: "not read".into(),
+                related: Vec::new(),
+                location: None,
+                help: None,
+            }],
+        };
+        if args.deny_warnings {
+            for f in &mut findings {
+                if f.severity == Severity::Warning {
+                    f.severity = Severity::Error;
+                }
+            }
+        }
+        checked.push(Checked { input, findings });
+    }
+
+    let count = |severity| {
+        checked
+            .iter()
+            .flat_map(|c| &c.findings)
+            .filter(|f| f.severity == severity)
+            .count()
+    };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let output = match args.format {
+        Format::Human => Ok(human(&checked, conditions, errors, warnings)),
+        Format::Json => {
+            serde_json::to_string_pretty(&json_report(&checked, conditions)).map(|s| s + "\n")
+        }
+        Format::Sarif => serde_json::to_string_pretty(&sarif(&checked)).map(|s| s + "\n"),
+    };
+    match output {
+        Ok(text) => print!("{text}"),
+        Err(e) => {
+            report_error(&format!("cannot write the report: {e}"));
+            return Status::Error;
+        }
+    }
+    if io_error {
+        Status::Error
+    } else if errors > 0 {
+        Status::Findings
+    } else {
+        Status::Ok
+    }
+}
+
+fn load_catalog(files: &[String]) -> Result<Catalog, String> {
+    let mut catalog = builtin_catalog().clone();
+    for file in files {
+        let input = input::read(file, input::MAX_LEN)?;
+        catalog
+            .add(&input.text, &input.name)
+            .map_err(|e| format!("--catalog: {e}"))?;
+    }
+    Ok(catalog)
+}
+
+fn human(checked: &[Checked], conditions: usize, errors: usize, warnings: usize) -> String {
+    let mut out = String::new();
+    for c in checked {
+        for f in &c.findings {
+            out.push_str(&f.render(&c.input.text, &c.input.name));
+            out.push('\n');
+        }
+    }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let files = checked.len();
+    let in_files = if files == conditions {
+        String::new()
+    } else {
+        format!(" in {files} file{}", plural(files))
+    };
+    out.push_str(&format!(
+        "checked {conditions} condition{}{in_files}: {errors} error{}, {warnings} warning{}\n",
+        plural(conditions),
+        plural(errors),
+        plural(warnings)
+    ));
+    out
 }
 
 /// A finding as `--format json` prints it (DECISIONS §6).
@@ -43,99 +205,14 @@ struct JsonFinding<'a> {
     end_line: usize,
     end_column: usize,
     help: Option<&'a str>,
-    json_path: Option<String>,
+    json_path: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    findings: Vec<JsonFinding<'a>>,
-    conditions_checked: usize,
-}
-
-pub fn run(args: &Args) -> Status {
-    let paths = match input::expand(&args.paths, &[".cond"]) {
-        Ok(p) => p,
-        Err(e) => {
-            report_error(&e);
-            return Status::Error;
-        }
-    };
-    let mut io_error = false;
-    let mut checked: Vec<(input::Input, Vec<Diagnostic>)> = Vec::new();
-    for path in &paths {
-        match input::read(path, input::MAX_LEN) {
-            Ok(input) => {
-                let mut findings = check(&input.text).findings;
-                if args.deny_warnings {
-                    for f in &mut findings {
-                        if f.severity == Severity::Warning {
-                            f.severity = Severity::Error;
-                        }
-                    }
-                }
-                checked.push((input, findings));
-            }
-            Err(e) => {
-                report_error(&e);
-                io_error = true;
-            }
-        }
-    }
-    let count = |severity| {
-        checked
-            .iter()
-            .flat_map(|(_, fs)| fs.iter())
-            .filter(|f| f.severity == severity)
-            .count()
-    };
-    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    match args.format {
-        Format::Human => {
-            for (input, findings) in &checked {
-                for f in findings {
-                    println!("{}", f.render(&input.text, &input.name));
-                }
-            }
-            let files = checked.len();
-            println!(
-                "checked {files} condition{}: {errors} error{}, {warnings} warning{}",
-                plural(files),
-                plural(errors),
-                plural(warnings)
-            );
-        }
-        Format::Json => {
-            let findings = checked
-                .iter()
-                .flat_map(|(input, fs)| fs.iter().map(move |f| json_finding(input, f)))
-                .collect();
-            let report = JsonReport {
-                findings,
-                conditions_checked: checked.len(),
-            };
-            match serde_json::to_string_pretty(&report) {
-                Ok(json) => println!("{json}"),
-                Err(e) => {
-                    report_error(&format!("cannot write JSON: {e}"));
-                    return Status::Error;
-                }
-            }
-        }
-    }
-    if io_error {
-        Status::Error
-    } else if errors > 0 {
-        Status::Findings
-    } else {
-        Status::Ok
-    }
-}
-
-fn json_finding<'a>(input: &'a input::Input, f: &'a Diagnostic) -> JsonFinding<'a> {
-    let start = position(&input.text, f.span.start);
-    let end = position(&input.text, f.span.end);
+fn json_finding<'a>(c: &'a Checked, f: &'a Diagnostic) -> JsonFinding<'a> {
+    let start = position(&c.input.text, f.span.start);
+    let end = position(&c.input.text, f.span.end);
     JsonFinding {
-        file: &input.name,
+        file: &c.input.name,
         code: &f.code,
         severity: f.severity,
         message: &f.message,
@@ -144,14 +221,73 @@ fn json_finding<'a>(input: &'a input::Input, f: &'a Diagnostic) -> JsonFinding<'
         end_line: end.line,
         end_column: end.column,
         help: f.help.as_deref(),
-        json_path: None,
+        json_path: f.location.as_deref(),
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+fn json_report(checked: &[Checked], conditions: usize) -> serde_json::Value {
+    let findings: Vec<JsonFinding<'_>> = checked
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| json_finding(c, f)))
+        .collect();
+    json!({ "findings": findings, "conditions_checked": conditions })
+}
+
+/// SARIF 2.1.0: one run, every rule described, one result per finding.
+fn sarif(checked: &[Checked]) -> serde_json::Value {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    };
+    let rules: Vec<serde_json::Value> = RULES
+        .iter()
+        .map(|(code, severity, description)| {
+            json!({
+                "id": code,
+                "shortDescription": { "text": description },
+                "defaultConfiguration": { "level": level(*severity) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = checked
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .map(|(c, f)| {
+            let j = json_finding(c, f);
+            let uri = c.input.name.trim_start_matches("./").replace('\\', "/");
+            let mut message = f.message.clone();
+            if let Some(help) = &f.help {
+                message.push_str(&format!("\nhelp: {help}"));
+            }
+            let logical: Vec<serde_json::Value> = f
+                .location
+                .iter()
+                .map(|path| json!({ "fullyQualifiedName": path, "kind": "member" }))
+                .collect();
+            let location = json!({
+                "physicalLocation": {
+                    "artifactLocation": { "uri": uri },
+                    "region": { "startLine": j.line, "startColumn": j.column, "endLine": j.end_line, "endColumn": j.end_column },
+                },
+                "logicalLocations": logical,
+            });
+            json!({
+                "ruleId": f.code,
+                "ruleIndex": RULES.iter().position(|(code, _, _)| *code == f.code),
+                "level": level(f.severity),
+                "message": { "text": message },
+                "locations": [location],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "azcond", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
 }

@@ -138,6 +138,7 @@ fn human(ev: &Evaluation, src: &str, name: &str) -> String {
             span: e.span,
             label: "evaluating this failed".into(),
             related: Vec::new(),
+            location: None,
             help: Some("an evaluation error never allows".into()),
         };
         out.push_str(&d.render(src, name));

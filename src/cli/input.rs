@@ -74,15 +74,23 @@ pub fn expand(paths: &[String], extensions: &[&str]) -> Result<Vec<String>, Stri
     for path in paths {
         let p = Path::new(path);
         if path != "-" && p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, extensions, &mut found)?;
-            found.sort();
-            out.extend(found.into_iter().map(|f| f.display().to_string()));
+            out.extend(files_below(p, extensions)?);
         } else {
             out.push(path.clone());
         }
     }
     Ok(out)
+}
+
+/// Directories a search does not enter: version control, build output, dependencies.
+const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
+
+/// The files below `dir` whose names end with one of `extensions`, sorted.
+pub fn files_below(dir: &Path, extensions: &[&str]) -> Result<Vec<String>, String> {
+    let mut found = Vec::new();
+    walk(dir, extensions, &mut found)?;
+    found.sort();
+    Ok(found.into_iter().map(|f| f.display().to_string()).collect())
 }
 
 fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<(), String> {
@@ -95,7 +103,13 @@ fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<(), S
             .file_type()
             .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         if file_type.is_dir() {
-            walk(&path, extensions, out)?;
+            let skipped = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| SKIPPED_DIRS.contains(&n));
+            if !skipped {
+                walk(&path, extensions, out)?;
+            }
         } else if path
             .file_name()
             .and_then(|n| n.to_str())
