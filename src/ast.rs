@@ -294,3 +294,29 @@ impl Expr {
         }
     }
 }
+
+/// Dropping a tree takes its nodes apart with an explicit stack: the default drop would recurse
+/// once per level, and a tree built by hand can be nested arbitrarily deep.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        take_children(&mut self.kind, &mut stack);
+        while let Some(mut e) = stack.pop() {
+            take_children(&mut e.kind, &mut stack);
+        }
+    }
+}
+
+/// Moves the children of a node onto `stack`, leaving it childless.
+fn take_children(kind: &mut ExprKind, stack: &mut Vec<Expr>) {
+    let placeholder = || Expr::new(ExprKind::And(Vec::new()), Span::default());
+    match kind {
+        ExprKind::Or(xs) | ExprKind::And(xs) => stack.append(xs),
+        ExprKind::Not(x) => stack.push(std::mem::replace(&mut **x, placeholder())),
+        ExprKind::Group(g) => stack.push(std::mem::replace(&mut g.expr, placeholder())),
+        ExprKind::ActionMatches(_)
+        | ExprKind::SubOperationMatches(_)
+        | ExprKind::Exists(_)
+        | ExprKind::Compare(_) => {}
+    }
+}

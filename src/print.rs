@@ -120,62 +120,68 @@ fn needs_parens(parent: &ExprKind, child: &Expr) -> bool {
     )
 }
 
-fn inline(e: &Expr, out: &mut String) {
-    match &e.kind {
-        ExprKind::Or(xs) | ExprKind::And(xs) => {
-            let sep = if matches!(e.kind, ExprKind::Or(_)) {
-                " OR "
-            } else {
-                " AND "
-            };
-            for (k, x) in xs.iter().enumerate() {
-                if k > 0 {
-                    out.push_str(sep);
-                }
-                if needs_parens(&e.kind, x) {
-                    out.push('(');
-                    inline(x, out);
-                    out.push(')');
+/// A piece of single-line output still to write.
+enum Piece<'a> {
+    Text(&'static str),
+    Node(&'a Expr),
+}
+
+/// Writes `root` on one line. An explicit stack instead of recursion: a tree built by hand may
+/// be nested arbitrarily deep.
+fn inline(root: &Expr, out: &mut String) {
+    let mut stack = vec![Piece::Node(root)];
+    while let Some(piece) = stack.pop() {
+        let e = match piece {
+            Piece::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Piece::Node(e) => e,
+        };
+        match &e.kind {
+            ExprKind::Or(xs) | ExprKind::And(xs) => {
+                let sep = if matches!(e.kind, ExprKind::Or(_)) {
+                    " OR "
                 } else {
-                    inline(x, out);
+                    " AND "
+                };
+                for (k, x) in xs.iter().enumerate().rev() {
+                    if needs_parens(&e.kind, x) {
+                        stack.extend([Piece::Text(")"), Piece::Node(x), Piece::Text("(")]);
+                    } else {
+                        stack.push(Piece::Node(x));
+                    }
+                    if k > 0 {
+                        stack.push(Piece::Text(sep));
+                    }
                 }
             }
-        }
-        ExprKind::Not(x) => match x.kind {
-            ExprKind::Group(_) => {
-                out.push('!');
-                inline(x, out);
+            ExprKind::Not(x) => match x.kind {
+                ExprKind::Group(_) => stack.extend([Piece::Node(x), Piece::Text("!")]),
+                ExprKind::And(_) | ExprKind::Or(_) => {
+                    stack.extend([Piece::Text(")"), Piece::Node(x), Piece::Text("!(")])
+                }
+                _ => stack.extend([Piece::Node(x), Piece::Text("NOT ")]),
+            },
+            ExprKind::Group(g) => {
+                stack.extend([Piece::Text(")"), Piece::Node(&g.expr), Piece::Text("(")])
             }
-            ExprKind::And(_) | ExprKind::Or(_) => {
-                out.push_str("!(");
-                inline(x, out);
-                out.push(')');
+            ExprKind::ActionMatches(s) => {
+                out.push_str("ActionMatches{'");
+                out.push_str(&s.value);
+                out.push_str("'}");
             }
-            _ => {
-                out.push_str("NOT ");
-                inline(x, out);
+            ExprKind::SubOperationMatches(s) => {
+                out.push_str("SubOperationMatches{'");
+                out.push_str(&s.value);
+                out.push_str("'}");
             }
-        },
-        ExprKind::Group(g) => {
-            out.push('(');
-            inline(&g.expr, out);
-            out.push(')');
+            ExprKind::Exists(a) => {
+                out.push_str("Exists ");
+                out.push_str(&a.to_string());
+            }
+            ExprKind::Compare(c) => out.push_str(&c.to_string()),
         }
-        ExprKind::ActionMatches(s) => {
-            out.push_str("ActionMatches{'");
-            out.push_str(&s.value);
-            out.push_str("'}");
-        }
-        ExprKind::SubOperationMatches(s) => {
-            out.push_str("SubOperationMatches{'");
-            out.push_str(&s.value);
-            out.push_str("'}");
-        }
-        ExprKind::Exists(a) => {
-            out.push_str("Exists ");
-            out.push_str(&a.to_string());
-        }
-        ExprKind::Compare(c) => out.push_str(&c.to_string()),
     }
 }
 
@@ -246,6 +252,32 @@ struct Pretty {
     out: String,
 }
 
+/// Pretty-printing work still to do; an explicit stack instead of recursion.
+enum Work<'a> {
+    /// `e` from a fresh line, `prefix` (`!` or `NOT ` operators) before its first token. Its
+    /// leading comments are printed by whoever scheduled it.
+    Block {
+        e: &'a Expr,
+        indent: usize,
+        prefix: String,
+    },
+    /// `prefix(`, `inner` indented, `trailing` comments, `)`.
+    Group {
+        inner: &'a Expr,
+        trailing: &'a [Comment],
+        indent: usize,
+        prefix: String,
+    },
+    Line {
+        indent: usize,
+        text: String,
+    },
+    Comments {
+        indent: usize,
+        comments: Vec<&'a Comment>,
+    },
+}
+
 impl Pretty {
     fn line(&mut self, indent: usize, text: &str) {
         for _ in 0..indent {
@@ -261,77 +293,138 @@ impl Pretty {
         }
     }
 
-    /// Prints `e` from a fresh line, `prefix` (`!` or `NOT ` operators) before its first token.
-    /// Callers print `e`'s leading comments.
-    fn block(&mut self, e: &Expr, indent: usize, mut prefix: String) {
-        match &e.kind {
-            ExprKind::Not(x) => match x.kind {
-                ExprKind::Group(_) => {
-                    prefix.push('!');
-                    self.block(x, indent, prefix);
+    fn block(&mut self, e: &Expr, indent: usize, prefix: String) {
+        let mut stack = vec![Work::Block { e, indent, prefix }];
+        while let Some(work) = stack.pop() {
+            match work {
+                Work::Line { indent, text } => self.line(indent, &text),
+                Work::Comments { indent, comments } => self.comments(indent, &comments),
+                Work::Group {
+                    inner,
+                    trailing,
+                    indent,
+                    mut prefix,
+                } => {
+                    prefix.push('(');
+                    stack.push(Work::Line {
+                        indent,
+                        text: ")".into(),
+                    });
+                    stack.push(Work::Comments {
+                        indent: indent + 1,
+                        comments: trailing.iter().collect(),
+                    });
+                    stack.push(Work::Block {
+                        e: inner,
+                        indent: indent + 1,
+                        prefix: String::new(),
+                    });
+                    stack.push(Work::Comments {
+                        indent: indent + 1,
+                        comments: chain_comments(inner),
+                    });
+                    stack.push(Work::Line {
+                        indent,
+                        text: prefix,
+                    });
                 }
-                ExprKind::And(_) | ExprKind::Or(_) => {
-                    prefix.push('!');
-                    self.group_block(x, &[], indent, prefix);
-                }
-                _ => {
-                    prefix.push_str("NOT ");
-                    self.block(x, indent, prefix);
-                }
-            },
-            ExprKind::Group(g) => {
-                if prefix.ends_with('!') && inline_ok(&g.expr) {
-                    let mut text = prefix;
-                    text.push('(');
-                    inline(&g.expr, &mut text);
-                    text.push(')');
-                    self.line(indent, &text);
-                } else {
-                    self.group_block(&g.expr, &g.trailing_comments, indent, prefix);
-                }
-            }
-            ExprKind::And(xs) | ExprKind::Or(xs) => {
-                if !prefix.is_empty() {
-                    self.group_block(e, &[], indent, prefix);
-                    return;
-                }
-                let keyword = if matches!(e.kind, ExprKind::Or(_)) {
-                    "OR"
-                } else {
-                    "AND"
-                };
-                for (k, x) in xs.iter().enumerate() {
-                    self.comments(indent, &chain_comments(x));
-                    if k > 0 {
-                        self.line(indent, keyword);
+                Work::Block {
+                    e,
+                    indent,
+                    mut prefix,
+                } => match &e.kind {
+                    ExprKind::Not(x) => match x.kind {
+                        ExprKind::Group(_) => {
+                            prefix.push('!');
+                            stack.push(Work::Block {
+                                e: x,
+                                indent,
+                                prefix,
+                            });
+                        }
+                        ExprKind::And(_) | ExprKind::Or(_) => {
+                            prefix.push('!');
+                            stack.push(Work::Group {
+                                inner: x,
+                                trailing: &[],
+                                indent,
+                                prefix,
+                            });
+                        }
+                        _ => {
+                            prefix.push_str("NOT ");
+                            stack.push(Work::Block {
+                                e: x,
+                                indent,
+                                prefix,
+                            });
+                        }
+                    },
+                    ExprKind::Group(g) => {
+                        if prefix.ends_with('!') && inline_ok(&g.expr) {
+                            let mut text = prefix;
+                            text.push('(');
+                            inline(&g.expr, &mut text);
+                            text.push(')');
+                            self.line(indent, &text);
+                        } else {
+                            stack.push(Work::Group {
+                                inner: &g.expr,
+                                trailing: &g.trailing_comments,
+                                indent,
+                                prefix,
+                            });
+                        }
                     }
-                    if needs_parens(&e.kind, x) {
-                        self.group_block(x, &[], indent, String::new());
-                    } else {
-                        self.block(x, indent, String::new());
+                    ExprKind::And(xs) | ExprKind::Or(xs) => {
+                        if !prefix.is_empty() {
+                            stack.push(Work::Group {
+                                inner: e,
+                                trailing: &[],
+                                indent,
+                                prefix,
+                            });
+                            continue;
+                        }
+                        let keyword = if matches!(e.kind, ExprKind::Or(_)) {
+                            "OR"
+                        } else {
+                            "AND"
+                        };
+                        for (k, x) in xs.iter().enumerate().rev() {
+                            if needs_parens(&e.kind, x) {
+                                stack.push(Work::Group {
+                                    inner: x,
+                                    trailing: &[],
+                                    indent,
+                                    prefix: String::new(),
+                                });
+                            } else {
+                                stack.push(Work::Block {
+                                    e: x,
+                                    indent,
+                                    prefix: String::new(),
+                                });
+                            }
+                            if k > 0 {
+                                stack.push(Work::Line {
+                                    indent,
+                                    text: keyword.into(),
+                                });
+                            }
+                            stack.push(Work::Comments {
+                                indent,
+                                comments: chain_comments(x),
+                            });
+                        }
                     }
-                }
-            }
-            _ => {
-                let mut text = prefix;
-                inline(e, &mut text);
-                self.line(indent, &text);
+                    _ => {
+                        let mut text = prefix;
+                        inline(e, &mut text);
+                        self.line(indent, &text);
+                    }
+                },
             }
         }
-    }
-
-    fn group_block(
-        &mut self,
-        inner: &Expr,
-        trailing: &[Comment],
-        indent: usize,
-        mut prefix: String,
-    ) {
-        prefix.push('(');
-        self.line(indent, &prefix);
-        self.comments(indent + 1, &chain_comments(inner));
-        self.block(inner, indent + 1, String::new());
-        self.comments(indent + 1, &trailing.iter().collect::<Vec<_>>());
-        self.line(indent, ")");
     }
 }

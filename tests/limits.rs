@@ -135,8 +135,74 @@ fn huge_string_literal_parses() {
 }
 
 #[test]
-fn huge_set_parses() {
-    let items = vec!["'v'"; 100_000].join(",");
-    let text = format!("@Resource[Microsoft.Storage/storageAccounts:name] ForAnyOfAnyValues:StringEquals {{{items}}}");
-    assert!(parse(&text).is_ok());
+fn sets_are_limited_in_size() {
+    let set = |n: usize| {
+        let items = vec!["'v'"; n].join(",");
+        format!("@Resource[Microsoft.Storage/storageAccounts:name] ForAnyOfAnyValues:StringEquals {{{items}}}")
+    };
+    assert!(parse(&set(azcond::parse::DEFAULT_MAX_SET_LEN)).is_ok());
+    let e = parse(&set(200_000)).unwrap_err();
+    assert_eq!(e.kind(), ParseErrorKind::TooLarge);
+    assert_eq!(
+        e.message(),
+        format!(
+            "set of more than {} values",
+            azcond::parse::DEFAULT_MAX_SET_LEN
+        )
+    );
+    let options = ParseOptions {
+        max_set_len: 3,
+        ..ParseOptions::default()
+    };
+    assert!(parse_with(&set(3), &options).is_ok());
+    assert!(parse_with(&set(4), &options).is_err());
+}
+
+fn hand_built_deep(depth: usize) -> azcond::Condition {
+    use azcond::ast::{Expr, ExprKind, Group};
+    let mut e = parse(LEAF).unwrap().expr.clone();
+    for i in 0..depth {
+        let span = azcond::Span::default();
+        e = if i % 2 == 0 {
+            Expr::new(ExprKind::Not(Box::new(e)), span)
+        } else {
+            Expr::new(
+                ExprKind::Group(Box::new(Group {
+                    expr: e,
+                    trailing_comments: Vec::new(),
+                })),
+                span,
+            )
+        };
+    }
+    azcond::Condition {
+        expr: e,
+        trailing_comments: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
+#[test]
+fn a_hand_built_tree_of_any_depth_prints_evaluates_and_drops_on_a_small_stack() {
+    on_small_stack(|| {
+        let deep = hand_built_deep(1_000_000);
+        let single = deep.to_single_line_string();
+        assert!(single.starts_with("(!(!(!("), "{}", &single[..20]);
+        // The pretty form indents each level one more space, so its size is quadratic in the
+        // depth: print a shallower tree, as deep as recursion could never have gone.
+        let shallower = hand_built_deep(5_000);
+        let squeeze = |s: String| s.split_whitespace().collect::<String>();
+        assert_eq!(
+            squeeze(shallower.to_pretty_string()),
+            squeeze(shallower.to_single_line_string())
+        );
+        let request = azcond::Request::new("x");
+        let evaluated = deep.evaluate(&request);
+        assert_eq!(
+            evaluated.map_err(|e| e.kind),
+            Err(azcond::eval::EvalErrorKind::TooDeep),
+            "deny with an error, no overflow"
+        );
+        drop(deep);
+    });
 }

@@ -221,10 +221,14 @@ impl<'r> Evaluator<'r, '_> {
         }
     }
 
-    fn eval<'c>(&mut self, e: &'c Expr, depth: usize) -> Result<bool, EvalError>
+    fn eval<'c>(&mut self, mut e: &'c Expr, depth: usize) -> Result<bool, EvalError>
     where
         'r: 'c,
     {
+        // Parentheses are transparent: step through them without a level of recursion.
+        while let ExprKind::Group(g) = &e.kind {
+            e = &g.expr;
+        }
         if depth > MAX_EVAL_DEPTH {
             return Err(EvalError {
                 kind: EvalErrorKind::TooDeep,
@@ -233,7 +237,7 @@ impl<'r> Evaluator<'r, '_> {
             });
         }
         match &e.kind {
-            ExprKind::Group(g) => self.eval(&g.expr, depth),
+            ExprKind::Group(_) => unreachable_group(e),
             ExprKind::Or(xs) | ExprKind::And(xs) => {
                 let is_or = matches!(e.kind, ExprKind::Or(_));
                 let step = self.step(depth, e.span, if is_or { "OR" } else { "AND" }.into());
@@ -417,6 +421,16 @@ impl<'r> Evaluator<'r, '_> {
             });
         }
     }
+}
+
+/// Groups are stepped through before the match; this keeps the match exhaustive without a
+/// panic path.
+fn unreachable_group(e: &Expr) -> Result<bool, EvalError> {
+    Err(EvalError {
+        kind: EvalErrorKind::TooDeep,
+        message: "internal: a group was not stepped through".into(),
+        span: e.span,
+    })
 }
 
 fn raw_scalar(s: &Scalar) -> Raw<'_> {

@@ -77,14 +77,17 @@ pub(crate) struct Lexer<'a> {
     notes: RefCell<Vec<LexicalNote>>,
     /// Index of the first note not yet handed out by [`Lexer::take_comments`].
     comment_cursor: Cell<usize>,
+    /// The most values a set may hold.
+    max_set_len: usize,
 }
 
 impl<'a> Lexer<'a> {
-    pub fn new(src: &'a str) -> Self {
+    pub fn new(src: &'a str, max_set_len: usize) -> Self {
         Lexer {
             src,
             notes: RefCell::new(Vec::new()),
             comment_cursor: Cell::new(0),
+            max_set_len,
         }
     }
 
@@ -469,6 +472,18 @@ impl<'a> Lexer<'a> {
                 }
                 (None, _) => return unclosed(r),
                 _ => {}
+            }
+            if items.len() == self.max_set_len {
+                return fail(
+                    r,
+                    Specific::new(
+                        ParseErrorKind::TooLarge,
+                        format!("set of more than {} values", self.max_set_len),
+                        "one value too many",
+                    )
+                    .related(open, "set opened here")
+                    .hint("Azure's 8192-byte limit allows far fewer; split the condition"),
+                );
             }
             let (rest, item) = self.literal(r)?;
             items.push(item);

@@ -26,6 +26,9 @@ pub const DEFAULT_MAX_DEPTH: usize = 128;
 pub const MAX_DEPTH_LIMIT: usize = 256;
 /// Default input-size limit, in bytes.
 pub const DEFAULT_MAX_LEN: usize = 1024 * 1024;
+/// Default limit on the values of one set. Azure's 8192-byte limit allows some 200 GUIDs; the
+/// limit keeps quantified comparisons, which cost one base comparison per pair, bounded.
+pub const DEFAULT_MAX_SET_LEN: usize = 4096;
 
 /// Limits for [`parse_with`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +37,8 @@ pub struct ParseOptions {
     pub max_depth: usize,
     /// The longest input accepted, in bytes.
     pub max_len: usize,
+    /// The most values one set may hold.
+    pub max_set_len: usize,
 }
 
 impl Default for ParseOptions {
@@ -41,6 +46,7 @@ impl Default for ParseOptions {
         ParseOptions {
             max_depth: DEFAULT_MAX_DEPTH,
             max_len: DEFAULT_MAX_LEN,
+            max_set_len: DEFAULT_MAX_SET_LEN,
         }
     }
 }
@@ -69,7 +75,7 @@ pub fn parse_with(src: &str, options: &ParseOptions) -> Result<Condition, ParseE
             0,
         ));
     }
-    let lexer = Lexer::new(src);
+    let lexer = Lexer::new(src, options.max_set_len);
     let max_depth = options.max_depth.min(MAX_DEPTH_LIMIT);
     let (expr, trailing_comments) = ExprParser::new(&lexer, max_depth)
         .run()
