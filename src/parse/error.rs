@@ -357,48 +357,91 @@ pub(crate) fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    let word = word.to_ascii_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    let word: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let limit = (word.len() / 3).max(1);
+    let mut best: Option<(usize, &'c str)> = None;
+    let mut rows = (Vec::new(), Vec::new());
+    for candidate in candidates {
+        let bound = best.map_or(limit, |(d, _)| d.saturating_sub(1).min(limit));
+        let other: Vec<char> = candidate.chars().map(|c| c.to_ascii_lowercase()).collect();
+        if let Some(d) = edit_distance(&word, &other, bound, &mut rows) {
+            if best.is_none_or(|(b, _)| d < b) {
+                best = Some((d, candidate));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters, in O(len(a) * len(b)) time and O(len(b)) space.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = i;
-        let mut next = Vec::with_capacity(row.len());
+/// Levenshtein distance if it is at most `limit`, else `None`: two reused rows, and an early
+/// exit once a whole row exceeds the limit, so a far-off candidate costs little.
+fn edit_distance(
+    a: &[char],
+    b: &[char],
+    limit: usize,
+    rows: &mut (Vec<usize>, Vec<usize>),
+) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    // A common prefix or suffix costs nothing; names in one namespace share long ones.
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (
+        a.get(prefix..).unwrap_or(&[]),
+        b.get(prefix..).unwrap_or(&[]),
+    );
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (
+        a.get(..a.len() - suffix).unwrap_or(&[]),
+        b.get(..b.len() - suffix).unwrap_or(&[]),
+    );
+    let (row, next) = rows;
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        next.clear();
         next.push(i + 1);
+        let mut row_min = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
+            let diagonal = row.get(j).copied().unwrap_or(usize::MAX);
             let up = row.get(j + 1).copied().unwrap_or(usize::MAX);
             let left = next.last().copied().unwrap_or(usize::MAX);
-            let best = substitute
+            let cell = diagonal
+                .saturating_add(usize::from(ca != cb))
                 .min(up.saturating_add(1))
                 .min(left.saturating_add(1));
-            diagonal = up;
-            next.push(best);
+            row_min = row_min.min(cell);
+            next.push(cell);
         }
-        row = next;
+        if row_min > limit {
+            return None;
+        }
+        std::mem::swap(row, next);
     }
-    row.last().copied().unwrap_or(0)
+    row.last().copied().filter(|d| *d <= limit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        edit_distance(&a, &b, limit, &mut (Vec::new(), Vec::new()))
+    }
+
     #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
+    fn edit_distance_counts_edits_up_to_a_limit() {
+        assert_eq!(distance("kitten", "sitting", 5), Some(3));
+        assert_eq!(distance("kitten", "sitting", 2), None);
+        assert_eq!(distance("", "abc", 3), Some(3));
+        assert_eq!(distance("same", "same", 0), Some(0));
+        assert_eq!(distance("short", "a much longer word", 3), None);
     }
 
     #[test]
