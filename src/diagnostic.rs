@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::parse::ParseError;
-use crate::span::{position, Span};
+use crate::span::{floor_char_boundary, LineIndex, Span};
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -88,7 +88,12 @@ impl Diagnostic {
     ///   | - this `(` is never closed
     /// ```
     pub fn render(&self, src: &str, path: &str) -> String {
-        let pos = position(src, self.span.start);
+        self.render_indexed(src, &LineIndex::new(src), path)
+    }
+
+    /// [`Diagnostic::render`] with the line index of `src` built once for many diagnostics.
+    pub fn render_indexed(&self, src: &str, index: &LineIndex, path: &str) -> String {
+        let pos = index.position(src, self.span.start);
         let mut out = format!(
             "{}[{}]: {}\n",
             self.severity.name(),
@@ -99,17 +104,17 @@ impl Diagnostic {
             .chain(
                 self.related
                     .iter()
-                    .map(|(s, _)| position(src, s.start).line),
+                    .map(|(s, _)| index.position(src, s.start).line),
             )
             .collect();
         let gutter = lines.iter().max().map_or(1, |l| l.to_string().len());
         let pad = " ".repeat(gutter);
         let _ = writeln!(out, "{pad}--> {path}:{}:{}", pos.line, pos.column);
         let _ = writeln!(out, "{pad} |");
-        excerpt(&mut out, src, self.span, '^', &self.label, gutter);
+        excerpt(&mut out, src, index, self.span, '^', &self.label, gutter);
         for (span, label) in &self.related {
             let _ = writeln!(out, "{pad} |");
-            excerpt(&mut out, src, *span, '-', label, gutter);
+            excerpt(&mut out, src, index, *span, '-', label, gutter);
         }
         if let Some(location) = &self.location {
             let _ = writeln!(out, "{pad} = note: in the condition at `{location}`");
@@ -121,36 +126,78 @@ impl Diagnostic {
     }
 }
 
-/// Appends `N | line` and the marker line under `span` (cut to its first line).
-fn excerpt(out: &mut String, src: &str, span: Span, mark: char, label: &str, gutter: usize) {
-    let pos = position(src, span.start);
-    let line_text = src.lines().nth(pos.line - 1).unwrap_or("");
-    let chars: Vec<char> = line_text.chars().map(visible).collect();
-    let col = pos.column - 1;
-    let span_chars = span
-        .slice(src)
-        .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
-        .max(1)
-        .min(chars.len().saturating_sub(col).max(1));
-    let (start, end) = if chars.len() <= MAX_EXCERPT {
-        (0, chars.len())
+/// Appends `N | line` and the marker line under `span` (cut to its first line). Only a window
+/// of the line around the span is read, so a long line costs no more than a short one.
+fn excerpt(
+    out: &mut String,
+    src: &str,
+    index: &LineIndex,
+    span: Span,
+    mark: char,
+    label: &str,
+    gutter: usize,
+) {
+    let line = index.position(src, span.start).line;
+    let (line_start, line_end) = index.line_range(src, line);
+    let at = floor_char_boundary(src, span.start.clamp(line_start, line_end));
+    // A window of about MAX_EXCERPT characters: a third before the caret, the rest after.
+    // A character is one to four bytes: decide from the byte length where that settles it.
+    let line_bytes = line_end - line_start;
+    let whole_line_fits = line_bytes <= MAX_EXCERPT
+        || (line_bytes <= 4 * MAX_EXCERPT
+            && src.get(line_start..line_end).unwrap_or("").chars().count() <= MAX_EXCERPT);
+    let before: Vec<(usize, char)> = src
+        .get(line_start..at)
+        .unwrap_or("")
+        .char_indices()
+        .rev()
+        .take(MAX_EXCERPT / 3 + 1)
+        .collect();
+    let cut_before = !whole_line_fits && before.len() > MAX_EXCERPT / 3;
+    let window_start = if cut_before {
+        before
+            .get(MAX_EXCERPT / 3 - 1)
+            .map_or(at, |(i, _)| line_start + i)
     } else {
-        let start = col.saturating_sub(MAX_EXCERPT / 3);
-        (start, (start + MAX_EXCERPT).min(chars.len()))
+        line_start
     };
-    let mut shown: String = chars.iter().skip(start).take(end - start).collect();
-    let mut caret_col = col - start;
-    if start > 0 {
+    let after: Vec<char> = src
+        .get(at..line_end)
+        .unwrap_or("")
+        .chars()
+        .take(MAX_EXCERPT + 1)
+        .collect();
+    let head: Vec<char> = src.get(window_start..at).unwrap_or("").chars().collect();
+    let room = MAX_EXCERPT.saturating_sub(head.len());
+    let cut_after = after.len() > room;
+    let mut shown: String = head
+        .iter()
+        .chain(after.iter().take(room))
+        .map(|c| visible(*c))
+        .collect();
+    let mut caret_col = head.len();
+    if cut_before {
         shown.insert(0, '…');
         caret_col += 1;
     }
-    if end < chars.len() {
+    if cut_after {
         shown.push('…');
     }
-    let _ = writeln!(out, "{:>gutter$} | {}", pos.line, shown.trim_end());
+    let span_chars = span
+        .slice(src)
+        .map_or(1, |s| {
+            s.lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(MAX_EXCERPT)
+                .count()
+        })
+        .max(1);
     // Underline no further than the excerpt shows.
-    let visible_after_caret = end.saturating_sub(col).max(1);
+    let visible_after_caret = room.min(after.len()).max(1);
     let marks: String = std::iter::repeat_n(mark, span_chars.min(visible_after_caret)).collect();
+    let _ = writeln!(out, "{line:>gutter$} | {}", shown.trim_end());
     let _ = writeln!(
         out,
         "{:gutter$} | {}{} {}",

@@ -69,26 +69,82 @@ pub struct Position {
     pub column: usize,
 }
 
-/// The line and column of byte `offset` in `src`. Offsets past the end map to the end; an offset
-/// inside a multi-byte character maps to that character.
-pub fn position(src: &str, offset: usize) -> Position {
-    let mut line = 1;
-    let mut line_start = 0;
-    let offset = offset.min(src.len());
-    for (i, b) in src.bytes().enumerate().take(offset) {
-        if b == b'\n' {
-            line += 1;
-            line_start = i + 1;
+/// The start of every line of a text, to turn many offsets into positions without rescanning
+/// the text for each: build it once per text.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    /// The last position computed: (offset, line start, position). Queries in ascending order
+    /// on one line count on from it, so positioning many findings on one long line stays linear.
+    last: std::cell::Cell<Option<(usize, usize, Position)>>,
+}
+
+impl LineIndex {
+    /// Indexes `src`.
+    pub fn new(src: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(
+                src.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        LineIndex {
+            starts,
+            last: std::cell::Cell::new(None),
         }
     }
-    let column = src
-        .get(line_start..)
-        .unwrap_or("")
-        .char_indices()
-        .take_while(|(i, _)| line_start + i < offset)
-        .count()
-        + 1;
-    Position { line, column }
+
+    /// The line and column of byte `offset` of `src` (the text this index was built from):
+    /// a binary search for the line, then a count of the characters before it on the line.
+    pub fn position(&self, src: &str, offset: usize) -> Position {
+        let offset = floor_char_boundary(src, offset.min(src.len()));
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let (from, base) = match self.last.get() {
+            Some((at, line_start, pos)) if line_start == start && at <= offset => (at, pos.column),
+            _ => (start, 1),
+        };
+        let column = src.get(from..offset).map_or(0, |t| t.chars().count()) + base;
+        let pos = Position { line, column };
+        self.last.set(Some((offset, start, pos)));
+        pos
+    }
+
+    /// The byte range of line `line` (1-based) of `src`, without its line break.
+    pub fn line_range(&self, src: &str, line: usize) -> (usize, usize) {
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(src.len());
+        let end = self
+            .starts
+            .get(line)
+            .map_or(src.len(), |next| next.saturating_sub(1));
+        let end = if src.as_bytes().get(end.saturating_sub(1)) == Some(&b'\r') && end > start {
+            end - 1
+        } else {
+            end
+        };
+        (start, end.max(start))
+    }
+}
+
+/// The largest character boundary of `src` at or before `offset`.
+pub fn floor_char_boundary(src: &str, mut offset: usize) -> usize {
+    while offset > 0 && !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The line and column of byte `offset` in `src`. Offsets past the end map to the end; an offset
+/// inside a multi-byte character maps to that character. For many offsets into one text, build
+/// a [`LineIndex`] once instead.
+pub fn position(src: &str, offset: usize) -> Position {
+    LineIndex::new(src).position(src, offset)
 }
 
 #[cfg(test)]
@@ -103,6 +159,40 @@ mod tests {
         // `d` sits after a two-byte NBSP: byte 6, character column 3
         assert_eq!(position(src, 6), Position { line: 2, column: 3 });
         assert_eq!(position(src, 99), Position { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn line_index_agrees_with_position() {
+        let src = "ab\r\nc\u{a0}d\n\nlast";
+        let index = LineIndex::new(src);
+        let expected = [
+            (1, 1),
+            (1, 2),
+            (1, 3),
+            (1, 4),
+            (2, 1),
+            (2, 2),
+            (2, 2),
+            (2, 3),
+            (2, 4),
+            (3, 1),
+            (4, 1),
+        ];
+        for (offset, (line, column)) in expected.iter().enumerate() {
+            assert_eq!(
+                index.position(src, offset),
+                Position {
+                    line: *line,
+                    column: *column
+                },
+                "{offset}"
+            );
+        }
+        // Queries out of order agree with fresh ones.
+        assert_eq!(index.position(src, 1), position(src, 1));
+        assert_eq!(index.position(src, src.len()), position(src, src.len()));
+        assert_eq!(index.line_range(src, 1), (0, 2));
+        assert_eq!(index.line_range(src, 4), (src.len() - 4, src.len()));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use azcond::check::{builtin_catalog, check_document, Catalog, Document, RULES};
-use azcond::span::position;
+use azcond::span::LineIndex;
 use azcond::{Diagnostic, Severity};
 use serde::Serialize;
 use serde_json::json;
@@ -45,6 +45,7 @@ const EXTENSIONS: &[&str] = &[".cond", ".json", ".tf"];
 
 struct Checked {
     input: input::Input,
+    index: LineIndex,
     findings: Vec<Diagnostic>,
 }
 
@@ -124,7 +125,12 @@ pub fn run(args: &Args) -> Status {
                 }
             }
         }
-        checked.push(Checked { input, findings });
+        let index = LineIndex::new(&input.text);
+        checked.push(Checked {
+            input,
+            index,
+            findings,
+        });
     }
 
     let count = |severity| {
@@ -173,7 +179,7 @@ fn human(checked: &[Checked], conditions: usize, errors: usize, warnings: usize)
     let mut out = String::new();
     for c in checked {
         for f in &c.findings {
-            out.push_str(&f.render(&c.input.text, &c.input.name));
+            out.push_str(&f.render_indexed(&c.input.text, &c.index, &c.input.name));
             out.push('\n');
         }
     }
@@ -209,8 +215,8 @@ struct JsonFinding<'a> {
 }
 
 fn json_finding<'a>(c: &'a Checked, f: &'a Diagnostic) -> JsonFinding<'a> {
-    let start = position(&c.input.text, f.span.start);
-    let end = position(&c.input.text, f.span.end);
+    let start = c.index.position(&c.input.text, f.span.start);
+    let end = c.index.position(&c.input.text, f.span.end);
     JsonFinding {
         file: &c.input.name,
         code: &f.code,

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use azcond::ast::{Expr, ExprKind, OperandKind};
-use azcond::span::position;
+use azcond::span::LineIndex;
 use azcond::{Condition, Diagnostic};
 
 use super::{input, report_error, Status};
@@ -57,12 +57,12 @@ pub fn run(args: &Args) -> Status {
 /// One line per node, indented by depth, with its position.
 fn outline(condition: &Condition, src: &str) -> String {
     let mut out = String::new();
-    node(&condition.expr, src, 0, &mut out);
+    node(&condition.expr, src, &LineIndex::new(src), 0, &mut out);
     out
 }
 
-fn node(e: &Expr, src: &str, depth: usize, out: &mut String) {
-    let pos = position(src, e.span.start);
+fn node(e: &Expr, src: &str, index: &LineIndex, depth: usize, out: &mut String) {
+    let pos = index.position(src, e.span.start);
     let indent = "  ".repeat(depth);
     for c in &e.comments {
         let _ = writeln!(out, "{indent}comment {}", c.text);
@@ -81,11 +81,11 @@ fn node(e: &Expr, src: &str, depth: usize, out: &mut String) {
     match &e.kind {
         ExprKind::Or(xs) | ExprKind::And(xs) => {
             for x in xs {
-                node(x, src, depth + 1, out);
+                node(x, src, index, depth + 1, out);
             }
         }
-        ExprKind::Not(x) => node(x, src, depth + 1, out),
-        ExprKind::Group(g) => node(&g.expr, src, depth + 1, out),
+        ExprKind::Not(x) => node(x, src, index, depth + 1, out),
+        ExprKind::Group(g) => node(&g.expr, src, index, depth + 1, out),
         ExprKind::Compare(c) => {
             for (side, operand) in [("left", &c.left), ("right", &c.right)] {
                 let kind = match &operand.kind {

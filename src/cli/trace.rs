@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use azcond::eval::TraceStep;
-use azcond::span::position;
+use azcond::span::LineIndex;
 
 /// Longest node text shown on a trace line.
 const MAX_NODE: usize = 160;
@@ -19,6 +19,7 @@ pub fn render(
     max_depth: Option<usize>,
 ) {
     let base = steps.first().map_or(0, |s| s.depth);
+    let index = LineIndex::new(src);
     for step in steps {
         let level = step.depth - base.min(step.depth);
         if max_depth.is_some_and(|m| level > m) {
@@ -30,7 +31,7 @@ pub fn render(
             Some(false) => "false",
             None => "error",
         };
-        let p = position(src, step.span.start);
+        let p = index.position(src, step.span.start);
         let _ = writeln!(
             out,
             "{pad}{result} {}  @{}:{}",
