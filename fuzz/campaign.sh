@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs each fuzz target for at least RUNS executions (default ten million), on two workers that
-# share one working corpus, and prints the executions each worker completed. Without a
+# share one working corpus, and prints the executions each worker completed. TARGETS picks the
+# targets; MAX_LEN bounds the input size (roundtrip is about four times faster at 256). Without a
 # sanitizer: the library forbids unsafe code, and panics, arithmetic overflow (debug assertions
 # are on) and stack exhaustion are caught without one. Crashes land in fuzz/artifacts/TARGET/.
 set -euo pipefail
@@ -13,7 +14,7 @@ cargo fuzz build -s none >/dev/null
 for target in ${TARGETS:-parse roundtrip eval}; do
   mkdir -p "corpus/$target" "logs"
   for worker in 1 2; do
-    cargo fuzz run -s none "$target" "corpus/$target" -- -dict=azcond.dict -max_len=1024 \
+    cargo fuzz run -s none "$target" "corpus/$target" -- -dict=azcond.dict -max_len="${MAX_LEN:-1024}" \
       -runs="$per_worker" -print_final_stats=1 > "logs/$target-$worker.log" 2>&1 &
   done
   wait

@@ -144,6 +144,18 @@ pub enum OperandKind {
     Set(Vec<Literal>),
 }
 
+impl Operand {
+    /// Whether two operands are the same, spans aside.
+    pub fn same_value(&self, other: &Operand) -> bool {
+        match (&self.kind, &other.kind) {
+            (OperandKind::Attribute(a), OperandKind::Attribute(b)) => a.source == b.source && a.name == b.name,
+            (OperandKind::Literal(a), OperandKind::Literal(b)) => a.kind == b.kind,
+            (OperandKind::Set(a), OperandKind::Set(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.kind == y.kind),
+            _ => false,
+        }
+    }
+}
+
 /// The four attribute sources.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum Source {
@@ -284,7 +296,67 @@ pub struct StringLiteral {
     pub span: Span,
 }
 
+impl Condition {
+    /// Whether two conditions have the same tree, comments included, spans and lexical notes
+    /// aside: what printing and parsing again must preserve.
+    pub fn same_tree(&self, other: &Condition) -> bool {
+        self.trailing_comments.len() == other.trailing_comments.len()
+            && self
+                .trailing_comments
+                .iter()
+                .zip(&other.trailing_comments)
+                .all(|(a, b)| a.text == b.text)
+            && self.expr.same_tree(&other.expr)
+    }
+}
+
 impl Expr {
+    /// Whether two expressions have the same tree, comments included, spans aside. Iterative:
+    /// trees built by hand may be nested arbitrarily deep.
+    pub fn same_tree(&self, other: &Expr) -> bool {
+        let texts = |a: &[Comment], b: &[Comment]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.text == y.text);
+        let mut stack = vec![(self, other)];
+        while let Some((a, b)) = stack.pop() {
+            if !texts(&a.comments, &b.comments) {
+                return false;
+            }
+            match (&a.kind, &b.kind) {
+                (ExprKind::Or(xs), ExprKind::Or(ys)) | (ExprKind::And(xs), ExprKind::And(ys)) => {
+                    if xs.len() != ys.len() {
+                        return false;
+                    }
+                    stack.extend(xs.iter().zip(ys));
+                }
+                (ExprKind::Not(x), ExprKind::Not(y)) => stack.push((x, y)),
+                (ExprKind::Group(x), ExprKind::Group(y)) => {
+                    if !texts(&x.trailing_comments, &y.trailing_comments) {
+                        return false;
+                    }
+                    stack.push((&x.expr, &y.expr));
+                }
+                (ExprKind::ActionMatches(x), ExprKind::ActionMatches(y))
+                | (ExprKind::SubOperationMatches(x), ExprKind::SubOperationMatches(y)) => {
+                    if x.value != y.value {
+                        return false;
+                    }
+                }
+                (ExprKind::Exists(x), ExprKind::Exists(y)) => {
+                    if x.source != y.source || x.name != y.name {
+                        return false;
+                    }
+                }
+                (ExprKind::Compare(x), ExprKind::Compare(y)) => {
+                    let same_op = x.operator.quantifier == y.operator.quantifier && x.operator.base == y.operator.base;
+                    if !same_op || !x.left.same_value(&y.left) || !x.right.same_value(&y.right) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+
     /// A node without comments.
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         Expr {

@@ -82,7 +82,12 @@ pub fn run(args: &Args) -> Status {
     let mut checked = Vec::new();
     let mut conditions = 0;
     for (path, explicit) in &paths {
-        let input = match input::read(path, input::MAX_LEN) {
+        let document = Document::of(path);
+        let limit = match document {
+            Document::Condition => input::MAX_LEN,
+            Document::Json | Document::Terraform => input::MAX_DOCUMENT_LEN,
+        };
+        let input = match input::read(path, limit) {
             Ok(i) => i,
             Err(e) => {
                 report_error(&e);
@@ -90,7 +95,6 @@ pub fn run(args: &Args) -> Status {
                 continue;
             }
         };
-        let document = Document::of(path);
         let mut findings = match check_document(&input.text, document, &catalog) {
             Ok(report) => {
                 conditions += report.conditions_checked;

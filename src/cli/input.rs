@@ -61,8 +61,13 @@ fn read_limited(reader: impl Read, max_len: usize) -> std::io::Result<Option<Vec
     Ok((bytes.len() <= max_len).then_some(bytes))
 }
 
-/// The default input-size limit of the command line.
+/// The default input-size limit of the command line: one condition, a request, a scenario file.
 pub const MAX_LEN: usize = DEFAULT_MAX_LEN;
+
+/// The limit for JSON and Terraform documents, which hold many conditions (an `az role
+/// assignment list` dump or a Terraform plan of a large estate); each condition inside is still
+/// held to [`MAX_LEN`] by the parser.
+pub const MAX_DOCUMENT_LEN: usize = 64 * 1024 * 1024;
 
 /// Expands the paths given on the command line: files as they are, directories into the files
 /// below them whose names end with one of `extensions`, sorted. No paths means standard input.

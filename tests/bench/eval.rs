@@ -1,0 +1,60 @@
+//! Evaluation: the seed example over its scenario requests, a delegation condition, and
+//! scaling from 1 KB to 1 MB.
+
+#[path = "common.rs"]
+mod common;
+
+use azcond::{Condition, Request};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+fn seed_requests() -> Vec<Request> {
+    let path = common::corpus().join("scenarios/access-levels.test.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let scenario = azcond::scenario::load(&path, &text).unwrap();
+    scenario.cases.into_iter().map(|c| c.request).collect()
+}
+
+fn requests(c: &mut Criterion) {
+    let mut g = c.benchmark_group("eval");
+    let seed: Condition = common::seed().parse().unwrap();
+    let requests = seed_requests();
+    g.throughput(Throughput::Elements(requests.len() as u64));
+    g.bench_function("seed example, per scenario request", |b| {
+        b.iter(|| {
+            for r in &requests {
+                std::hint::black_box(seed.evaluate(r).ok());
+            }
+        })
+    });
+    let delegation: Condition = std::fs::read_to_string(common::corpus().join("valid/001.cond")).unwrap().parse().unwrap();
+    let write: Request = serde_json::from_str(
+        r#"{"action": "Microsoft.Authorization/roleAssignments/write", "request": {
+            "Microsoft.Authorization/roleAssignments:RoleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c",
+            "Microsoft.Authorization/roleAssignments:PrincipalType": "Group"}}"#,
+    )
+    .unwrap();
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("delegation write", |b| b.iter(|| std::hint::black_box(delegation.evaluate(&write).ok())));
+    g.finish();
+}
+
+fn scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("eval scaling");
+    g.sample_size(20);
+    let request: Request = serde_json::from_str(
+        r#"{"action": "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+            "resource": {"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags": {"Project": "Cascade"}}}"#,
+    )
+    .unwrap();
+    for kb in [1usize, 10, 100, 1000] {
+        let condition: Condition = common::sized(kb * 1000).parse().unwrap();
+        g.throughput(Throughput::Bytes((kb * 1000) as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(format!("{kb} KB")), &condition, |b, c| {
+            b.iter(|| std::hint::black_box(c.evaluate(&request).ok()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, requests, scaling);
+criterion_main!(benches);
