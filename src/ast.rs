@@ -148,9 +148,13 @@ impl Operand {
     /// Whether two operands are the same, spans aside.
     pub fn same_value(&self, other: &Operand) -> bool {
         match (&self.kind, &other.kind) {
-            (OperandKind::Attribute(a), OperandKind::Attribute(b)) => a.source == b.source && a.name == b.name,
+            (OperandKind::Attribute(a), OperandKind::Attribute(b)) => {
+                a.source == b.source && a.name == b.name
+            }
             (OperandKind::Literal(a), OperandKind::Literal(b)) => a.kind == b.kind,
-            (OperandKind::Set(a), OperandKind::Set(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.kind == y.kind),
+            (OperandKind::Set(a), OperandKind::Set(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.kind == y.kind)
+            }
             _ => false,
         }
     }
@@ -314,7 +318,9 @@ impl Expr {
     /// Whether two expressions have the same tree, comments included, spans aside. Iterative:
     /// trees built by hand may be nested arbitrarily deep.
     pub fn same_tree(&self, other: &Expr) -> bool {
-        let texts = |a: &[Comment], b: &[Comment]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.text == y.text);
+        let texts = |a: &[Comment], b: &[Comment]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.text == y.text)
+        };
         let mut stack = vec![(self, other)];
         while let Some((a, b)) = stack.pop() {
             if !texts(&a.comments, &b.comments) {
@@ -346,7 +352,8 @@ impl Expr {
                     }
                 }
                 (ExprKind::Compare(x), ExprKind::Compare(y)) => {
-                    let same_op = x.operator.quantifier == y.operator.quantifier && x.operator.base == y.operator.base;
+                    let same_op = x.operator.quantifier == y.operator.quantifier
+                        && x.operator.base == y.operator.base;
                     if !same_op || !x.left.same_value(&y.left) || !x.right.same_value(&y.right) {
                         return false;
                     }

@@ -86,3 +86,84 @@ fn hostile_inputs_end_with_a_defined_status() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Deterministic mutations of the real conditions: cut a range, insert a token, repeat a chunk.
+fn mutations(count: usize) -> Vec<Vec<u8>> {
+    const TOKENS: &[&[u8]] = &[
+        b"(",
+        b")",
+        b"!",
+        b" AND ",
+        b" OR ",
+        b"'",
+        b"\"",
+        b"{",
+        b"}",
+        b"@Resource[",
+        b"]",
+        b"\xc2\xa0",
+        b"\xff",
+        b"\0",
+        b"<$>",
+        b"ForAnyOfAnyValues:",
+        b"#",
+        b"\n",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/valid");
+    let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cond"))
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    seeds.sort();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n.max(1) as u64) as usize
+    };
+    (0..count)
+        .map(|i| {
+            let mut m = seeds[i % seeds.len()].clone();
+            for _ in 0..1 + next(4) {
+                let at = next(m.len() + 1);
+                match next(3) {
+                    0 => {
+                        let end = (at + next(16)).min(m.len());
+                        m.drain(at..end);
+                    }
+                    1 => {
+                        let token = TOKENS[next(TOKENS.len())];
+                        m.splice(at..at, token.iter().copied());
+                    }
+                    _ => {
+                        let end = (at + next(64)).min(m.len());
+                        let chunk: Vec<u8> = m[at..end].to_vec();
+                        m.splice(at..at, chunk.into_iter().cycle().take(200));
+                    }
+                }
+            }
+            m
+        })
+        .collect()
+}
+
+#[test]
+fn hundreds_of_mutated_real_conditions_end_with_a_defined_status() {
+    let mut failures = Vec::new();
+    for (i, input) in mutations(300).iter().enumerate() {
+        for args in [&["parse", "-"][..], &["fmt", "-"], &["check", "-"]] {
+            match run(args, input) {
+                Some(0..=2) => {}
+                other => failures.push(format!(
+                    "mutation {i}, azcond {}: {other:?}\n{}",
+                    args.join(" "),
+                    String::from_utf8_lossy(input)
+                )),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -646,10 +646,20 @@ fn non_canonical_quantifier_is_noted_by_itself() {
 
 #[test]
 fn same_tree_ignores_spans_and_layout_but_not_content() {
-    let a = ok(&format!("  {NAME}   StringEquals 'x' AND NOT Exists @Resource[y]"));
-    let b = ok(&format!("{NAME} stringequals 'x'\n&& ! Exists @resource[y]"));
+    let a = ok(&format!(
+        "  {NAME}   StringEquals 'x' AND NOT Exists @Resource[y]"
+    ));
+    let b = ok(&format!(
+        "{NAME} stringequals 'x'\n&& ! Exists @resource[y]"
+    ));
     assert!(a.same_tree(&b));
-    assert!(!a.same_tree(&ok(&format!("{NAME} StringEquals 'z' AND NOT Exists @Resource[y]"))));
-    assert!(!a.same_tree(&ok(&format!("({NAME} StringEquals 'x') AND NOT Exists @Resource[y]"))));
-    assert!(!a.same_tree(&ok(&format!("# note\n{NAME} StringEquals 'x' AND NOT Exists @Resource[y]"))));
+    assert!(!a.same_tree(&ok(&format!(
+        "{NAME} StringEquals 'z' AND NOT Exists @Resource[y]"
+    ))));
+    assert!(!a.same_tree(&ok(&format!(
+        "({NAME} StringEquals 'x') AND NOT Exists @Resource[y]"
+    ))));
+    assert!(!a.same_tree(&ok(&format!(
+        "# note\n{NAME} StringEquals 'x' AND NOT Exists @Resource[y]"
+    ))));
 }

@@ -26,7 +26,10 @@ fn requests(c: &mut Criterion) {
             }
         })
     });
-    let delegation: Condition = std::fs::read_to_string(common::corpus().join("valid/001.cond")).unwrap().parse().unwrap();
+    let delegation: Condition = std::fs::read_to_string(common::corpus().join("valid/001.cond"))
+        .unwrap()
+        .parse()
+        .unwrap();
     let write: Request = serde_json::from_str(
         r#"{"action": "Microsoft.Authorization/roleAssignments/write", "request": {
             "Microsoft.Authorization/roleAssignments:RoleDefinitionId": "b24988ac-6180-42a0-ab88-20f7382dd24c",
@@ -34,7 +37,9 @@ fn requests(c: &mut Criterion) {
     )
     .unwrap();
     g.throughput(Throughput::Elements(1));
-    g.bench_function("delegation write", |b| b.iter(|| std::hint::black_box(delegation.evaluate(&write).ok())));
+    g.bench_function("delegation write", |b| {
+        b.iter(|| std::hint::black_box(delegation.evaluate(&write).ok()))
+    });
     g.finish();
 }
 
@@ -49,9 +54,11 @@ fn scaling(c: &mut Criterion) {
     for kb in [1usize, 10, 100, 1000] {
         let condition: Condition = common::sized(kb * 1000).parse().unwrap();
         g.throughput(Throughput::Bytes((kb * 1000) as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(format!("{kb} KB")), &condition, |b, c| {
-            b.iter(|| std::hint::black_box(c.evaluate(&request).ok()))
-        });
+        g.bench_with_input(
+            BenchmarkId::from_parameter(format!("{kb} KB")),
+            &condition,
+            |b, c| b.iter(|| std::hint::black_box(c.evaluate(&request).ok())),
+        );
     }
     g.finish();
 }

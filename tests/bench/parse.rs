@@ -19,7 +19,9 @@ fn corpus(c: &mut Criterion) {
     });
     let seed = common::seed();
     g.throughput(Throughput::Bytes(seed.len() as u64));
-    g.bench_function("seed example", |b| b.iter(|| std::hint::black_box(azcond::parse(&seed).ok())));
+    g.bench_function("seed example", |b| {
+        b.iter(|| std::hint::black_box(azcond::parse(&seed).ok()))
+    });
     g.finish();
 }
 
@@ -29,9 +31,11 @@ fn scaling(c: &mut Criterion) {
     for kb in [1usize, 10, 100, 1000] {
         let text = common::sized(kb * 1000);
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(format!("{kb} KB")), &text, |b, t| {
-            b.iter(|| std::hint::black_box(azcond::parse(t).ok()))
-        });
+        g.bench_with_input(
+            BenchmarkId::from_parameter(format!("{kb} KB")),
+            &text,
+            |b, t| b.iter(|| std::hint::black_box(azcond::parse(t).ok())),
+        );
     }
     g.finish();
 }
