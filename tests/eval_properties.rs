@@ -198,6 +198,16 @@ proptest! {
         if !ev.errors.is_empty() {
             prop_assert_eq!(ev.decision, Decision::Deny);
         }
+        // The simple API skips the trace; it must decide exactly as the traced evaluation does.
+        let traced = c.evaluate_with(&req, &EvalOptions::default());
+        match c.evaluate(&req) {
+            Ok(granted) => {
+                prop_assert!(traced.errors.is_empty());
+                prop_assert_eq!(granted, traced.decision == Decision::Allow);
+            }
+            // Kind and place; the message may quote `UtcNow`, read from the clock by each call.
+            Err(e) => prop_assert_eq!(Some((e.kind, e.span)), traced.errors.first().map(|t| (t.kind, t.span))),
+        }
         let formatted: Condition = c.to_pretty_string().parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert_eq!(formatted.evaluate_with(&req, &options).decision, ev.decision);
 

@@ -147,7 +147,8 @@ impl Condition {
     /// Whether the condition grants `request.action`, with the default options (missing
     /// attributes make comparisons false; `UtcNow` from the request or the system clock).
     pub fn evaluate(&self, request: &Request) -> Result<bool, EvalError> {
-        let evaluation = self.evaluate_with(request, &EvalOptions::default());
+        // The same evaluation as `evaluate_with`, without building a trace nobody reads.
+        let evaluation = self.run(request, &EvalOptions::default(), false);
         match evaluation.errors.into_iter().next() {
             Some(e) => Err(e),
             None => Ok(evaluation.decision == Decision::Allow),
@@ -157,11 +158,16 @@ impl Condition {
     /// Evaluates with options, returning the decision, the error if any, the missing
     /// attributes and the trace.
     pub fn evaluate_with(&self, request: &Request, options: &EvalOptions) -> Evaluation {
+        self.run(request, options, true)
+    }
+
+    fn run(&self, request: &Request, options: &EvalOptions, tracing: bool) -> Evaluation {
         let now = ticks_from(options.now.unwrap_or_else(chrono::Utc::now));
         let mut ev = Evaluator {
             request,
             options,
             now,
+            tracing,
             missing: Vec::new(),
             trace: Vec::new(),
         };
@@ -192,16 +198,22 @@ struct Evaluator<'r, 'o> {
     request: &'r Request,
     options: &'o EvalOptions,
     now: i64,
+    /// Whether to record the trace.
+    tracing: bool,
     missing: Vec<MissingAttribute>,
     trace: Vec<TraceStep>,
 }
 
 impl<'r> Evaluator<'r, '_> {
-    fn step(&mut self, depth: usize, span: Span, node: String) -> usize {
+    /// Opens a trace step for a node, naming it only when tracing.
+    fn step(&mut self, depth: usize, span: Span, node: impl FnOnce() -> String) -> usize {
+        if !self.tracing {
+            return usize::MAX;
+        }
         self.trace.push(TraceStep {
             depth,
             span,
-            node,
+            node: node(),
             result: None,
             detail: Vec::new(),
         });
@@ -215,9 +227,10 @@ impl<'r> Evaluator<'r, '_> {
         result
     }
 
-    fn detail(&mut self, step: usize, line: String) {
+    /// Adds to a trace step what its node saw, formatted only when tracing.
+    fn detail(&mut self, step: usize, line: impl FnOnce() -> String) {
         if let Some(s) = self.trace.get_mut(step) {
-            s.detail.push(line);
+            s.detail.push(line());
         }
     }
 
@@ -240,7 +253,7 @@ impl<'r> Evaluator<'r, '_> {
             ExprKind::Group(_) => unreachable_group(e),
             ExprKind::Or(xs) | ExprKind::And(xs) => {
                 let is_or = matches!(e.kind, ExprKind::Or(_));
-                let step = self.step(depth, e.span, if is_or { "OR" } else { "AND" }.into());
+                let step = self.step(depth, e.span, || if is_or { "OR" } else { "AND" }.into());
                 for x in xs {
                     // OR stops at the first true operand, AND at the first false one.
                     if self.eval(x, depth + 1)? == is_or {
@@ -250,36 +263,39 @@ impl<'r> Evaluator<'r, '_> {
                 Ok(self.finish(step, !is_or))
             }
             ExprKind::Not(x) => {
-                let step = self.step(depth, e.span, "NOT".into());
+                let step = self.step(depth, e.span, || "NOT".into());
                 let inner = self.eval(x, depth + 1)?;
                 Ok(self.finish(step, !inner))
             }
             ExprKind::ActionMatches(p) => {
-                let step = self.step(depth, e.span, e.to_string());
+                let step = self.step(depth, e.span, || e.to_string());
                 let result =
                     Pattern::new(&p.value, Syntax::Action, true).matches(&self.request.action);
-                self.detail(step, format!("action: '{}'", shorten(&self.request.action)));
+                let action = &self.request.action;
+                self.detail(step, || format!("action: '{}'", shorten(action)));
                 Ok(self.finish(step, result))
             }
             ExprKind::SubOperationMatches(p) => {
-                let step = self.step(depth, e.span, e.to_string());
+                let step = self.step(depth, e.span, || e.to_string());
                 let subs = &self.request.sub_operations;
                 let result = subs.iter().any(|s| eq_ignore_case(s, &p.value));
-                let shown: Vec<String> = subs.iter().map(|s| format!("'{}'", shorten(s))).collect();
-                self.detail(step, format!("suboperations: [{}]", shown.join(", ")));
+                self.detail(step, || {
+                    let shown: Vec<String> =
+                        subs.iter().map(|s| format!("'{}'", shorten(s))).collect();
+                    format!("suboperations: [{}]", shown.join(", "))
+                });
                 Ok(self.finish(step, result))
             }
             ExprKind::Exists(a) => {
-                let step = self.step(depth, e.span, e.to_string());
+                let step = self.step(depth, e.span, || e.to_string());
                 let present = !matches!(self.lookup(a), Resolved::Missing);
-                self.detail(
-                    step,
-                    format!("{}: {}", a, if present { "present" } else { "missing" }),
-                );
+                self.detail(step, || {
+                    format!("{}: {}", a, if present { "present" } else { "missing" })
+                });
                 Ok(self.finish(step, present))
             }
             ExprKind::Compare(c) => {
-                let step = self.step(depth, e.span, e.to_string());
+                let step = self.step(depth, e.span, || e.to_string());
                 let result = self.compare(c, step)?;
                 Ok(self.finish(step, result))
             }
@@ -336,8 +352,8 @@ impl<'r> Evaluator<'r, '_> {
         let family = op.family();
         let left = self.resolve(&c.left);
         let right = self.resolve(&c.right);
-        self.detail(step, format!("left: {}", show(&left)));
-        self.detail(step, format!("right: {}", show(&right)));
+        self.detail(step, || format!("left: {}", show(&left)));
+        self.detail(step, || format!("right: {}", show(&right)));
 
         let mut missing = false;
         for (side, resolved) in [(&c.left, &left), (&c.right, &right)] {
@@ -369,10 +385,9 @@ impl<'r> Evaluator<'r, '_> {
             }
         }
         if missing {
-            self.detail(
-                step,
-                "a missing attribute makes the comparison false".into(),
-            );
+            self.detail(step, || {
+                "a missing attribute makes the comparison false".into()
+            });
             return Ok(false);
         }
 
@@ -387,7 +402,7 @@ impl<'r> Evaluator<'r, '_> {
             None => match (lefts.as_slice(), rights.as_slice()) {
                 ([l], [r]) => pair(l, 0, r),
                 _ => {
-                    self.detail(step, "a multi-valued operand needs a quantifier (ForAnyOfAnyValues: …); without one the comparison is false".into());
+                    self.detail(step, || "a multi-valued operand needs a quantifier (ForAnyOfAnyValues: …); without one the comparison is false".into());
                     false
                 }
             },
