@@ -245,3 +245,36 @@ fn unreadable_json_is_an_error_when_named_and_a_warning_when_found() {
     assert_eq!(found.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&found.stdout).contains("warning[unreadable-file]"));
 }
+
+#[test]
+fn every_code_check_reports_is_a_described_rule() {
+    let o = azcond(&[
+        "check",
+        "--format",
+        "sarif",
+        common::corpus().to_str().unwrap(),
+    ]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let run = &s["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    assert!(results.len() > 150);
+    let mut missing: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .filter(|code| !rules.contains(code))
+        .collect();
+    missing.dedup();
+    assert!(missing.is_empty(), "codes without a rule: {missing:?}");
+    for r in results {
+        let index = r["ruleIndex"]
+            .as_u64()
+            .expect("every result has its rule index") as usize;
+        assert_eq!(rules[index], r["ruleId"].as_str().unwrap());
+    }
+}

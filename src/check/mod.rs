@@ -112,6 +112,25 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         Severity::Warning,
         "a keyword, operator or source written in non-canonical case",
     ),
+    ("unknown-attribute", Severity::Error, "an attribute the catalog does not know (with did-you-mean)"),
+    ("attribute-source", Severity::Error, "an attribute from a source that does not supply it"),
+    ("missing-key-marker", Severity::Error, "a tag key without `<$key_case_sensitive$>`"),
+    ("invalid-custom-attribute", Severity::Error, "a custom security attribute name Entra cannot have"),
+    ("operator-type", Severity::Error, "an operator of another type than the attribute"),
+    ("operator-not-allowed", Severity::Error, "an operator the attribute does not support (`UtcNow` takes only DateTimeGreaterThan and DateTimeLessThan)"),
+    ("quantifier-not-allowed", Severity::Error, "a quantifier on an operator that has no quantified form"),
+    ("needs-quantifier", Severity::Error, "a plain operator with a set or a multi-valued attribute"),
+    ("invalid-value", Severity::Error, "a value that is not a valid GUID, date-time, integer or boolean for its operator"),
+    ("mixed-set", Severity::Error, "a set mixing kinds of values"),
+    ("condition-version", Severity::Error, "a `conditionVersion` other than `2.0` beside a condition"),
+    ("unreadable-file", Severity::Error, "a JSON or Terraform file that cannot be parsed (a warning when found by searching a directory)"),
+    ("any-of-any-not-equals", Severity::Warning, "`ForAnyOfAnyValues:…NotEquals` with several values, true for almost everything"),
+    ("list-not-excluded", Severity::Warning, "a blob-read guard that also covers listing, with an attribute listing lacks"),
+    ("attribute-not-applicable", Severity::Warning, "an attribute that does not apply to the actions its clause is guarded by"),
+    ("unknown-action", Severity::Warning, "an action of a known namespace that the catalog does not know"),
+    ("unknown-suboperation", Severity::Warning, "a suboperation no known action has"),
+    ("quoted-guid", Severity::Warning, "a GUID in quotes"),
+    ("not-checkable", Severity::Info, "a condition built by an ARM expression or Terraform interpolation"),
 ];
 
 /// What kind of file a text is.
@@ -413,6 +432,16 @@ pub fn rule(code: &str) -> Option<&'static (&'static str, Severity, &'static str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_codes_are_unique() {
+        for (k, (code, _, _)) in RULES.iter().enumerate() {
+            assert!(
+                RULES.iter().skip(k + 1).all(|(c, _, _)| c != code),
+                "{code}"
+            );
+        }
+    }
 
     #[test]
     fn every_parse_error_kind_is_a_documented_error_rule() {

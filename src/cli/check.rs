@@ -282,13 +282,16 @@ fn sarif(checked: &[Checked]) -> serde_json::Value {
                 },
                 "logicalLocations": logical,
             });
-            json!({
+            let mut result = json!({
                 "ruleId": f.code,
-                "ruleIndex": RULES.iter().position(|(code, _, _)| *code == f.code),
                 "level": level(f.severity),
                 "message": { "text": message },
                 "locations": [location],
-            })
+            });
+            if let (Some(index), Some(object)) = (RULES.iter().position(|(code, _, _)| *code == f.code), result.as_object_mut()) {
+                object.insert("ruleIndex".into(), json!(index));
+            }
+            result
         })
         .collect();
     json!({
