@@ -250,7 +250,8 @@ impl<'r> Evaluator<'r, '_> {
             });
         }
         match &e.kind {
-            ExprKind::Group(_) => unreachable_group(e),
+            // Stepped through above; were one left, it would count as a level like any other.
+            ExprKind::Group(g) => self.eval(&g.expr, depth + 1),
             ExprKind::Or(xs) | ExprKind::And(xs) => {
                 let is_or = matches!(e.kind, ExprKind::Or(_));
                 let step = self.step(depth, e.span, || if is_or { "OR" } else { "AND" }.into());
@@ -436,16 +437,6 @@ impl<'r> Evaluator<'r, '_> {
             });
         }
     }
-}
-
-/// Groups are stepped through before the match; this keeps the match exhaustive without a
-/// panic path.
-fn unreachable_group(e: &Expr) -> Result<bool, EvalError> {
-    Err(EvalError {
-        kind: EvalErrorKind::TooDeep,
-        message: "internal: a group was not stepped through".into(),
-        span: e.span,
-    })
 }
 
 fn raw_scalar(s: &Scalar) -> Raw<'_> {
