@@ -58,7 +58,7 @@ pub mod span;
 
 pub use ast::Condition;
 pub use diagnostic::{Diagnostic, Severity};
-pub use eval::{Decision, EvalError, EvalOptions, Evaluation, MissingAttributes};
+pub use eval::{Decision, EvalError, EvalOptions, Evaluation, MissingAttributes, Prepared};
 pub use parse::{parse, parse_with, ParseError, ParseErrorKind, ParseOptions};
 pub use request::Request;
 pub use span::{Position, Span};

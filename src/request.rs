@@ -6,7 +6,8 @@
 //! under its attribute (`…/blobs/tags: {"Project": "Cascade"}`) or flat, one entry per key
 //! (`…/blobs/tags:Project<$key_case_sensitive$>: "Cascade"`, `…/blobs/tags&$keys$&: [...]`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -64,9 +65,9 @@ impl Dictionary {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attributes {
     /// Plain attributes by lower-case name: (name as given, value).
-    plain: HashMap<String, (String, Value)>,
+    plain: NameMap<(String, Value)>,
     /// Dictionary attributes by lower-case name.
-    dictionaries: HashMap<String, Dictionary>,
+    dictionaries: NameMap<Dictionary>,
 }
 
 /// A looked-up attribute value.
@@ -75,7 +76,7 @@ pub(crate) enum Found<'r> {
     /// One value.
     One(&'r Scalar),
     /// Several values (possibly none).
-    Many(Vec<&'r Scalar>),
+    Many(&'r [Scalar]),
     /// A whole dictionary, which no operator compares.
     Dictionary,
 }
@@ -87,6 +88,133 @@ fn is_dictionary_name(lower: &str) -> bool {
     DICTIONARY_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
 
+/// A lower-cased attribute name with its hash, computed once: a condition's names when it is
+/// prepared, a request's when it is built, so that a lookup neither hashes nor allocates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Name {
+    hash: u64,
+    lower: String,
+}
+
+impl Name {
+    pub(crate) fn new(name: &str) -> Name {
+        let lower = name.to_ascii_lowercase();
+        // Seeded once per process: a request cannot be built to collide.
+        static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+            std::sync::OnceLock::new();
+        let hash = STATE
+            .get_or_init(std::collections::hash_map::RandomState::new)
+            .hash_one(&lower);
+        Name { hash, lower }
+    }
+}
+
+/// A map from [`Name`]s.
+#[derive(Clone, Debug)]
+struct NameMap<V> {
+    table: hashbrown::HashTable<(Name, V)>,
+}
+
+impl<V> Default for NameMap<V> {
+    fn default() -> Self {
+        NameMap {
+            table: hashbrown::HashTable::new(),
+        }
+    }
+}
+
+impl<V> NameMap<V> {
+    fn get(&self, name: &Name) -> Option<&V> {
+        self.table
+            .find(name.hash, |(n, _)| n.lower == name.lower)
+            .map(|(_, v)| v)
+    }
+
+    fn contains(&self, name: &Name) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn get_or_default(&mut self, name: Name) -> &mut V
+    where
+        V: Default,
+    {
+        let entry = self
+            .table
+            .entry(name.hash, |(n, _)| n.lower == name.lower, |(n, _)| n.hash);
+        &mut entry.or_insert_with(|| (name, V::default())).into_mut().1
+    }
+
+    /// Adds an entry the map does not have (callers check first).
+    fn insert(&mut self, name: Name, value: V) {
+        self.table
+            .insert_unique(name.hash, (name, value), |(n, _)| n.hash);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+}
+
+impl<V: PartialEq> PartialEq for NameMap<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.table.len() == other.table.len()
+            && self
+                .table
+                .iter()
+                .all(|(n, v)| other.get(n).is_some_and(|w| w == v))
+    }
+}
+
+impl<V: Eq> Eq for NameMap<V> {}
+
+/// An attribute name as a condition writes it, prepared for [`Attributes::lookup`]: the parts
+/// that match ignoring case lowered once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // named after the AttributeName variants they prepare
+pub(crate) enum Key {
+    /// A plain name, lowered; and, when it reads `<dictionary>:<key>` without a marker, each
+    /// such reading as (dictionary lowered, key as written).
+    Plain {
+        name: Name,
+        unmarked: Vec<(Name, String)>,
+    },
+    /// `<dictionary>:<key><$key_case_sensitive$>`: the dictionary lowered, the key exact.
+    KeyValue { attribute: Name, key: String },
+    /// `<dictionary>&$keys$&`, the dictionary lowered.
+    Keys { attribute: Name },
+}
+
+impl Key {
+    pub(crate) fn new(name: &AttributeName) -> Key {
+        match name {
+            AttributeName::Plain(plain) => {
+                let lower = plain.to_ascii_lowercase();
+                let unmarked = DICTIONARY_SUFFIXES
+                    .iter()
+                    .filter_map(|suffix| {
+                        let at = lower.find(&format!("{suffix}:"))? + suffix.len();
+                        Some((
+                            Name::new(lower.get(..at)?),
+                            plain.get(at + 1..)?.to_string(),
+                        ))
+                    })
+                    .collect();
+                Key::Plain {
+                    name: Name::new(&lower),
+                    unmarked,
+                }
+            }
+            AttributeName::KeyValue { attribute, key } => Key::KeyValue {
+                attribute: Name::new(attribute),
+                key: key.clone(),
+            },
+            AttributeName::Keys { attribute } => Key::Keys {
+                attribute: Name::new(attribute),
+            },
+        }
+    }
+}
+
 impl Attributes {
     /// Adds an attribute, by its name as written in a condition. Fails on a name given twice
     /// (in any case), an object under a name that is not a dictionary, or a malformed key marker.
@@ -95,25 +223,25 @@ impl Attributes {
             .map_err(|e| format!("attribute `{name}`: {}", e.0.message))?;
         match parsed {
             AttributeName::Plain(plain) => {
-                let lower = plain.to_ascii_lowercase();
+                let lower = Name::new(&plain);
                 if let Value::Dictionary(entries) = value {
-                    if !is_dictionary_name(&lower) {
+                    if !is_dictionary_name(&lower.lower) {
                         return Err(format!(
                             "attribute `{name}` has an object value; only `…/blobs/tags` and `…/containers/metadata` take one"
                         ));
                     }
-                    if self.plain.contains_key(&lower) {
+                    if self.plain.contains(&lower) {
                         return Err(format!(
                             "attribute `{name}` is given twice (names ignore case)"
                         ));
                     }
-                    let dict = self.dictionaries.entry(lower).or_default();
+                    let dict = self.dictionaries.get_or_default(lower);
                     for (key, v) in entries {
                         dict.insert(key, v, name)?;
                     }
                     return Ok(());
                 }
-                if self.plain.contains_key(&lower) || self.dictionaries.contains_key(&lower) {
+                if self.plain.contains(&lower) || self.dictionaries.contains(&lower) {
                     return Err(format!(
                         "attribute `{name}` is given twice (names ignore case)"
                     ));
@@ -125,8 +253,7 @@ impl Attributes {
                     return Err(format!("attribute `{name}` must have a single value"));
                 };
                 self.dictionaries
-                    .entry(attribute.to_ascii_lowercase())
-                    .or_default()
+                    .get_or_default(Name::new(&attribute))
                     .insert(key, v, name)?;
             }
             AttributeName::Keys { attribute } => {
@@ -137,10 +264,7 @@ impl Attributes {
                         return Err(format!("attribute `{name}` must be a list of keys"))
                     }
                 };
-                let dict = self
-                    .dictionaries
-                    .entry(attribute.to_ascii_lowercase())
-                    .or_default();
+                let dict = self.dictionaries.get_or_default(Name::new(&attribute));
                 if dict.keys.replace(keys).is_some() {
                     return Err(format!("attribute `{name}` is given twice"));
                 }
@@ -149,50 +273,43 @@ impl Attributes {
         Ok(())
     }
 
-    /// The value the condition's `name` refers to, `None` when the request does not supply it.
-    pub(crate) fn lookup(&self, name: &AttributeName) -> Option<Found<'_>> {
-        match name {
-            AttributeName::Plain(plain) => {
-                let lower = plain.to_ascii_lowercase();
-                if let Some((_, value)) = self.plain.get(&lower) {
+    /// The value the condition's attribute `key` refers to, `None` when the request does not
+    /// supply it. Allocates nothing: the key's case-insensitive parts are lowered already.
+    pub(crate) fn lookup(&self, key: &Key) -> Option<Found<'_>> {
+        match key {
+            Key::Plain { name, unmarked } => {
+                if let Some((_, value)) = self.plain.get(name) {
                     return Some(match value {
                         Value::Scalar(s) => Found::One(s),
-                        Value::List(items) => Found::Many(items.iter().collect()),
+                        Value::List(items) => Found::Many(items),
                         Value::Dictionary(_) => Found::Dictionary,
                     });
                 }
-                if self.dictionaries.contains_key(&lower) {
+                if self.dictionaries.contains(name) {
                     return Some(Found::Dictionary);
                 }
-                self.unmarked_key(plain, &lower).map(Found::One)
+                // `<dictionary>:<key>` written without `<$key_case_sensitive$>`, as container
+                // metadata is: the key matches ignoring case (Azure Storage metadata names are
+                // case-insensitive).
+                unmarked.iter().find_map(|(dictionary, key)| {
+                    self.dictionaries
+                        .get(dictionary)?
+                        .entries
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                        .map(|(_, v)| Found::One(v))
+                })
             }
-            AttributeName::KeyValue { attribute, key } => self
+            Key::KeyValue { attribute, key } => self
                 .dictionaries
-                .get(&attribute.to_ascii_lowercase())
-                .and_then(|d| d.entries.get(key))
+                .get(attribute)
+                .and_then(|d| d.entries.get(key.as_str()))
                 .map(Found::One),
-            AttributeName::Keys { attribute } => self
-                .dictionaries
-                .get(&attribute.to_ascii_lowercase())
-                .map(|d| match &d.keys {
-                    Some(keys) => Found::Many(keys.iter().collect()),
-                    None => Found::Many(d.entry_keys.iter().collect()),
-                }),
+            Key::Keys { attribute } => self.dictionaries.get(attribute).map(|d| match &d.keys {
+                Some(keys) => Found::Many(keys),
+                None => Found::Many(&d.entry_keys),
+            }),
         }
-    }
-
-    /// `<dictionary>:<key>` written without `<$key_case_sensitive$>`, as container metadata
-    /// is: the key matches ignoring case (Azure Storage metadata names are case-insensitive).
-    fn unmarked_key(&self, plain: &str, lower: &str) -> Option<&Scalar> {
-        DICTIONARY_SUFFIXES.iter().find_map(|suffix| {
-            let at = lower.find(&format!("{suffix}:"))? + suffix.len();
-            let dict = self.dictionaries.get(lower.get(..at)?)?;
-            let key = plain.get(at + 1..)?;
-            dict.entries
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v)
-        })
     }
 
     /// Whether the source supplies nothing.

@@ -312,11 +312,12 @@ pub struct CaseResult {
 
 /// Runs every case of a scenario.
 pub fn run(scenario: &Scenario, options: &EvalOptions) -> Vec<CaseResult> {
+    let prepared = scenario.condition.prepare();
     scenario
         .cases
         .iter()
         .map(|case| {
-            let evaluation = scenario.condition.evaluate_with(&case.request, options);
+            let evaluation = prepared.evaluate_with(&case.request, options);
             let actual = Outcome::of(&evaluation);
             CaseResult {
                 actual,

@@ -222,3 +222,53 @@ proptest! {
         prop_assert_eq!(negated.evaluate_with(&req, &options).decision, expected);
     }
 }
+
+/// StringLike by its definition: `*` any run of characters, `?` exactly one, `\*` and `\?` the
+/// characters themselves, anything else itself; backtracking, so obviously right and slow.
+fn like_reference(pattern: &[char], value: &[char], fold: bool) -> bool {
+    let same = |a: char, b: char| {
+        if fold {
+            a.to_uppercase().eq(b.to_uppercase())
+        } else {
+            a == b
+        }
+    };
+    match pattern {
+        [] => value.is_empty(),
+        ['*', rest @ ..] => (0..=value.len()).any(|i| like_reference(rest, &value[i..], fold)),
+        ['?', rest @ ..] => !value.is_empty() && like_reference(rest, &value[1..], fold),
+        ['\\', c @ ('*' | '?'), rest @ ..] => {
+            value.first() == Some(c) && like_reference(rest, &value[1..], fold)
+        }
+        [c, rest @ ..] => {
+            value.first().is_some_and(|v| same(*c, *v)) && like_reference(rest, &value[1..], fold)
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The linear-time matcher (KMP segments, no backtracking, no allocation) agrees with the
+    /// definition, ASCII and not, in both case rules, with the pattern as a literal (compiled
+    /// when prepared) and as an attribute (compiled when evaluated).
+    #[test]
+    fn string_like_matches_its_definition(
+        pattern in "[abAé*?\\\\]{0,7}",
+        value in "[abAÉé*?\\\\]{0,9}",
+        ignore_case in any::<bool>(),
+    ) {
+        let op = if ignore_case { "StringLikeIgnoreCase" } else { "StringLike" };
+        let p: Vec<char> = pattern.chars().collect();
+        let v: Vec<char> = value.chars().collect();
+        // Simple folding is per character; none of these characters folds to several.
+        let expected = like_reference(&p, &v, ignore_case);
+        let request: Request = serde_json::from_value(json!({
+            "action": "x", "request": {"v": value, "p": pattern}
+        })).unwrap();
+        let literal: Condition = format!("@Request[v] {op} '{pattern}'").parse().unwrap();
+        prop_assert_eq!(literal.prepare().evaluate(&request).unwrap(), expected, "literal {}", pattern);
+        let attribute: Condition = format!("@Request[v] {op} @Request[p]").parse().unwrap();
+        prop_assert_eq!(attribute.evaluate(&request).unwrap(), expected, "attribute {}", pattern);
+    }
+}

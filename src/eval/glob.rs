@@ -23,17 +23,32 @@ enum Tok {
     Any,
 }
 
-/// A compiled pattern.
+/// A fixed-length piece of a pattern, between two `*`s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Segment {
+    toks: Vec<Tok>,
+    /// The Knuth–Morris–Pratt failure table, when the segment has no `?`.
+    failure: Option<Vec<usize>>,
+    /// The segment as text, when it is all literal characters.
+    text: Option<String>,
+    /// Whether `text` is ASCII.
+    ascii: bool,
+}
+
+/// A compiled pattern. Matching allocates nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Pattern {
     /// Segments between `*`s; one segment means no `*`.
-    segments: Vec<Vec<Tok>>,
+    segments: Vec<Segment>,
     fold: bool,
 }
 
 /// The simple (one-to-one) uppercase mapping of `c`, or `c` itself where uppercasing would give
 /// several characters: ordinal ignore-case comparison, with no locale.
 pub(crate) fn fold(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_uppercase();
+    }
     let mut upper = c.to_uppercase();
     match (upper.next(), upper.next()) {
         (Some(u), None) => u,
@@ -43,6 +58,9 @@ pub(crate) fn fold(c: char) -> char {
 
 /// Whether `a` and `b` are equal ignoring case (ordinal, per character).
 pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars().map(fold).eq(b.chars().map(fold))
 }
 
@@ -52,106 +70,29 @@ pub(crate) fn starts_with_ignore_case(a: &str, b: &str) -> bool {
     b.chars().map(fold).all(|c| a.next() == Some(c))
 }
 
-impl Pattern {
-    pub(crate) fn new(pattern: &str, syntax: Syntax, ignore_case: bool) -> Pattern {
-        let norm = |c: char| if ignore_case { fold(c) } else { c };
-        let mut segments = vec![Vec::new()];
-        let mut chars = pattern.chars().peekable();
-        while let Some(c) = chars.next() {
-            let tok = match (c, syntax) {
-                ('*', _) => {
-                    segments.push(Vec::new());
-                    continue;
-                }
-                ('?', Syntax::Like) => Tok::Any,
-                ('\\', Syntax::Like) => match chars.peek() {
-                    Some(&next @ ('*' | '?')) => {
-                        chars.next();
-                        Tok::Char(next)
-                    }
-                    _ => Tok::Char('\\'),
-                },
-                (c, _) => Tok::Char(norm(c)),
-            };
-            if let Some(last) = segments.last_mut() {
-                last.push(tok);
-            }
+impl Segment {
+    fn new(toks: Vec<Tok>) -> Segment {
+        let literal: Option<Vec<char>> = toks
+            .iter()
+            .map(|t| match t {
+                Tok::Char(c) => Some(*c),
+                Tok::Any => None,
+            })
+            .collect();
+        let failure = literal.as_deref().map(failure_table);
+        let text: Option<String> = literal.map(|cs| cs.into_iter().collect());
+        let ascii = text.as_deref().is_some_and(str::is_ascii);
+        Segment {
+            toks,
+            failure,
+            text,
+            ascii,
         }
-        Pattern {
-            segments,
-            fold: ignore_case,
-        }
-    }
-
-    pub(crate) fn matches(&self, value: &str) -> bool {
-        let v: Vec<char> = if self.fold {
-            value.chars().map(fold).collect()
-        } else {
-            value.chars().collect()
-        };
-        let (first, rest) = match self.segments.split_first() {
-            Some(x) => x,
-            None => return v.is_empty(),
-        };
-        let Some((last, middle)) = rest.split_last() else {
-            return v.len() == first.len() && fits(first, &v);
-        };
-        if first.len() + last.len() > v.len() {
-            return false;
-        }
-        let Some((head, tail)) = v.split_at_checked(first.len()) else {
-            return false;
-        };
-        let Some((window, end)) = tail.split_at_checked(tail.len().saturating_sub(last.len()))
-        else {
-            return false;
-        };
-        if !fits(first, head) || !fits(last, end) {
-            return false;
-        }
-        let mut window = window;
-        for segment in middle {
-            match find(segment, window) {
-                Some(at) => window = window.get(at + segment.len()..).unwrap_or(&[]),
-                None => return false,
-            }
-        }
-        true
     }
 }
 
-/// Whether `segment` matches `text` exactly (same length).
-fn fits(segment: &[Tok], text: &[char]) -> bool {
-    segment.len() == text.len()
-        && segment.iter().zip(text).all(|(t, c)| match t {
-            Tok::Any => true,
-            Tok::Char(p) => p == c,
-        })
-}
-
-/// The leftmost position where `segment` matches in `text`.
-fn find(segment: &[Tok], text: &[char]) -> Option<usize> {
-    if segment.is_empty() {
-        return Some(0);
-    }
-    let literal: Option<Vec<char>> = segment
-        .iter()
-        .map(|t| match t {
-            Tok::Char(c) => Some(*c),
-            Tok::Any => None,
-        })
-        .collect();
-    match literal {
-        Some(needle) => kmp(&needle, text),
-        None => (0..=text.len().checked_sub(segment.len())?).find(|&i| {
-            text.get(i..i + segment.len())
-                .is_some_and(|w| fits(segment, w))
-        }),
-    }
-}
-
-/// Knuth–Morris–Pratt search: the leftmost occurrence of `needle` in `text`, in linear time.
-fn kmp(needle: &[char], text: &[char]) -> Option<usize> {
+/// The KMP failure table of `needle`.
+fn failure_table(needle: &[char]) -> Vec<usize> {
     let mut failure = vec![0usize; needle.len()];
     let mut k = 0;
     for i in 1..needle.len() {
@@ -165,19 +106,164 @@ fn kmp(needle: &[char], text: &[char]) -> Option<usize> {
             *f = k;
         }
     }
-    let mut k = 0;
-    for (i, c) in text.iter().enumerate() {
-        while k > 0 && needle.get(k) != Some(c) {
-            k = failure.get(k - 1).copied().unwrap_or(0);
+    failure
+}
+
+impl Pattern {
+    pub(crate) fn new(pattern: &str, syntax: Syntax, ignore_case: bool) -> Pattern {
+        let norm = |c: char| if ignore_case { fold(c) } else { c };
+        let mut pieces = vec![Vec::new()];
+        let mut chars = pattern.chars().peekable();
+        while let Some(c) = chars.next() {
+            let tok = match (c, syntax) {
+                ('*', _) => {
+                    pieces.push(Vec::new());
+                    continue;
+                }
+                ('?', Syntax::Like) => Tok::Any,
+                ('\\', Syntax::Like) => match chars.peek() {
+                    Some(&next @ ('*' | '?')) => {
+                        chars.next();
+                        Tok::Char(next)
+                    }
+                    _ => Tok::Char('\\'),
+                },
+                (c, _) => Tok::Char(norm(c)),
+            };
+            if let Some(last) = pieces.last_mut() {
+                last.push(tok);
+            }
         }
-        if needle.get(k) == Some(c) {
-            k += 1;
-        }
-        if k == needle.len() {
-            return Some(i + 1 - k);
+        Pattern {
+            segments: pieces.into_iter().map(Segment::new).collect(),
+            fold: ignore_case,
         }
     }
-    None
+
+    fn norm(&self, c: char) -> char {
+        if self.fold {
+            fold(c)
+        } else {
+            c
+        }
+    }
+
+    pub(crate) fn matches(&self, value: &str) -> bool {
+        let (first, rest) = match self.segments.split_first() {
+            Some(x) => x,
+            None => return value.is_empty(),
+        };
+        let Some((last, middle)) = rest.split_last() else {
+            return self.whole(first, value);
+        };
+        // The first segment at the start, the last at the end, not overlapping.
+        let Some(start) = self.prefix(first, value) else {
+            return false;
+        };
+        let Some(end) = self.suffix(last, value) else {
+            return false;
+        };
+        let Some(mut window) = value.get(start..end) else {
+            return false;
+        };
+        for segment in middle {
+            match self.find(segment, window) {
+                Some(after) => window = window.get(after..).unwrap_or(""),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Whether `segment` is exactly `value`.
+    fn whole(&self, segment: &Segment, value: &str) -> bool {
+        if let (Some(text), true) = (&segment.text, segment.ascii) {
+            // An ASCII text of n characters matches only a value of n characters: of n bytes,
+            // where comparing bytes decides, or of more, when some are not ASCII.
+            if value.len() == text.len() {
+                return if self.fold {
+                    value.eq_ignore_ascii_case(text)
+                } else {
+                    value == text
+                };
+            }
+            if value.len() < text.len() || value.is_ascii() {
+                return false;
+            }
+        }
+        let mut chars = value.chars();
+        self.fits(segment, &mut chars) && chars.next().is_none()
+    }
+
+    /// Whether `chars` begins with `segment`, consuming as many characters as it has.
+    fn fits(&self, segment: &Segment, chars: &mut impl Iterator<Item = char>) -> bool {
+        segment.toks.iter().all(|t| match (t, chars.next()) {
+            (_, None) => false,
+            (Tok::Any, Some(_)) => true,
+            (Tok::Char(p), Some(c)) => *p == self.norm(c),
+        })
+    }
+
+    /// The byte offset after `segment` when `value` starts with it.
+    fn prefix(&self, segment: &Segment, value: &str) -> Option<usize> {
+        let mut chars = value.chars();
+        if !self.fits(segment, &mut chars) {
+            return None;
+        }
+        Some(value.len() - chars.as_str().len())
+    }
+
+    /// The byte offset where `segment` starts when `value` ends with it.
+    fn suffix(&self, segment: &Segment, value: &str) -> Option<usize> {
+        let mut chars = value.chars();
+        let fits = segment
+            .toks
+            .iter()
+            .rev()
+            .all(|t| match (t, chars.next_back()) {
+                (_, None) => false,
+                (Tok::Any, Some(_)) => true,
+                (Tok::Char(p), Some(c)) => *p == self.norm(c),
+            });
+        fits.then_some(chars.as_str().len())
+    }
+
+    /// The byte offset just after the leftmost match of `segment` in `text`.
+    fn find(&self, segment: &Segment, text: &str) -> Option<usize> {
+        if segment.toks.is_empty() {
+            return Some(0);
+        }
+        if let Some(failure) = &segment.failure {
+            return self.kmp(&segment.toks, failure, text);
+        }
+        // A segment with `?`: try each start in turn.
+        text.char_indices().find_map(|(at, _)| {
+            let rest = text.get(at..)?;
+            self.prefix(segment, rest).map(|after| at + after)
+        })
+    }
+
+    /// Knuth–Morris–Pratt search over a literal segment, in time linear in `text`.
+    fn kmp(&self, needle: &[Tok], failure: &[usize], text: &str) -> Option<usize> {
+        let at = |k: usize| match needle.get(k) {
+            Some(Tok::Char(c)) => Some(*c),
+            _ => None,
+        };
+        let mut k = 0;
+        for (i, original) in text.char_indices() {
+            let c = self.norm(original);
+            while k > 0 && at(k) != Some(c) {
+                k = failure.get(k - 1).copied().unwrap_or(0);
+            }
+            if at(k) == Some(c) {
+                k += 1;
+            }
+            if k == needle.len() {
+                return Some(i + original.len_utf8());
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -256,10 +342,14 @@ mod tests {
     }
 
     #[test]
-    fn kmp_finds_leftmost() {
-        let t: Vec<char> = "abababc".chars().collect();
-        assert_eq!(kmp(&['a', 'b', 'c'], &t), Some(4));
-        assert_eq!(kmp(&['a', 'b', 'a', 'b'], &t), Some(0));
-        assert_eq!(kmp(&['x'], &t), None);
+    fn middle_segments_are_found_leftmost() {
+        assert!(like("*abc*", "xxabababcxx"));
+        assert!(like("a*abab*c", "aabababc"));
+        assert!(!like("a*abab*c", "aabac"));
+        assert!(like("*a?c*", "xxaxabcx"));
+        assert!(!like("*a?c*", "xxabxacx"));
+        assert!(Pattern::new("*É*", Syntax::Like, true).matches("caféx"));
+        assert!(like("é*é", "éé"));
+        assert!(!like("é*é", "é"));
     }
 }

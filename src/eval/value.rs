@@ -4,8 +4,6 @@
 
 use std::fmt;
 
-use chrono::{NaiveDate, NaiveTime};
-
 use crate::ast::Family;
 use crate::parse::lexeme::is_guid;
 
@@ -45,30 +43,56 @@ pub(crate) enum Typed<'a> {
     Time(i64),
 }
 
+/// Why a value cannot be read as an operator's family: a small value, so that the evaluator
+/// carries it without allocating; the message is written only when it is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Why {
+    NotInteger,
+    NotBool,
+    NotGuid,
+    DateTimeShape,
+    CalendarDate,
+    TimeOfDay,
+    FractionDigits,
+    /// A value of another kind: (the value's kind, the family).
+    Kind(&'static str, Family),
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::NotInteger => f.write_str("is not an integer"),
+            Why::NotBool => f.write_str("is not `true` or `false`"),
+            Why::NotGuid => f.write_str("is not a GUID (8-4-4-4-12 or 32 hexadecimal digits)"),
+            Why::DateTimeShape => {
+                f.write_str("is not a date-time of the form `YYYY-MM-DDThh:mm:ss[.fffffff]Z`")
+            }
+            Why::CalendarDate => f.write_str("is not a valid calendar date"),
+            Why::TimeOfDay => f.write_str("is not a valid time of day"),
+            Why::FractionDigits => {
+                f.write_str("has more than 7 fractional digits, or none after `.`")
+            }
+            Why::Kind(kind, family) => write!(f, "is {kind}, not {}", family_name(*family)),
+        }
+    }
+}
+
 /// Reads `raw` as `family`, or says why it cannot be.
-pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, String> {
+pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
     match (family, raw) {
         (Family::String, Raw::Str(s)) => Ok(Typed::Str(s)),
         (Family::String, Raw::Guid(_, text)) => Ok(Typed::Str(text)),
         (Family::Numeric, Raw::Int(n)) => Ok(Typed::Int(n)),
-        (Family::Numeric, Raw::Str(s)) => parse_integer(s)
-            .map(Typed::Int)
-            .ok_or_else(|| "is not an integer".to_string()),
+        (Family::Numeric, Raw::Str(s)) => parse_integer(s).map(Typed::Int).ok_or(Why::NotInteger),
         (Family::Bool, Raw::Bool(b)) => Ok(Typed::Bool(b)),
         (Family::Bool, Raw::Str(s)) if s.eq_ignore_ascii_case("true") => Ok(Typed::Bool(true)),
         (Family::Bool, Raw::Str(s)) if s.eq_ignore_ascii_case("false") => Ok(Typed::Bool(false)),
-        (Family::Bool, Raw::Str(_)) => Err("is not `true` or `false`".into()),
+        (Family::Bool, Raw::Str(_)) => Err(Why::NotBool),
         (Family::DateTime, Raw::Time(t)) => Ok(Typed::Time(t)),
-        (Family::DateTime, Raw::Str(s)) => parse_datetime(s).map(Typed::Time),
+        (Family::DateTime, Raw::Str(s)) => datetime_ticks(s).map(Typed::Time),
         (Family::Guid, Raw::Guid(g, _)) => Ok(Typed::Guid(g.as_u128())),
-        (Family::Guid, Raw::Str(s)) => parse_guid(s)
-            .map(Typed::Guid)
-            .ok_or_else(|| "is not a GUID (8-4-4-4-12 or 32 hexadecimal digits)".to_string()),
-        (_, raw) => Err(format!(
-            "is {}, not {}",
-            kind_name(raw),
-            family_name(family)
-        )),
+        (Family::Guid, Raw::Str(s)) => parse_guid(s).map(Typed::Guid).ok_or(Why::NotGuid),
+        (_, raw) => Err(Why::Kind(kind_name(raw), family)),
     }
 }
 
@@ -112,47 +136,82 @@ const TICKS_PER_SECOND: i64 = 10_000_000;
 
 /// Parses `YYYY-MM-DDThh:mm:ss[.f{1,7}]Z` (UTC) into 100-ns ticks since the Unix epoch.
 pub(crate) fn parse_datetime(s: &str) -> Result<i64, String> {
-    let bad = || "is not a date-time of the form `YYYY-MM-DDThh:mm:ss[.fffffff]Z`".to_string();
-    let body = s.strip_suffix('Z').ok_or_else(bad)?;
-    let (whole, fraction) = match body.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (body, None),
-    };
-    let b = whole.as_bytes();
-    let shape_ok = b.len() == 19
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape_ok {
-        return Err(bad());
+    datetime_ticks(s).map_err(|why| why.to_string())
+}
+
+/// [`parse_datetime`] without building a message: arithmetic on the bytes, no allocation.
+fn datetime_ticks(s: &str) -> Result<i64, Why> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b.last() != Some(&b'Z') {
+        return Err(Why::DateTimeShape);
     }
-    let num = |range: std::ops::Range<usize>| -> Result<u32, String> {
-        whole
-            .get(range)
-            .and_then(|t| t.parse().ok())
-            .ok_or_else(bad)
+    // The value of the digits at `at..at + n`, `None` if one is not a digit.
+    let num = |at: usize, n: usize| -> Option<i64> {
+        let digits = b.get(at..at + n)?;
+        digits.iter().try_fold(0i64, |v, d| {
+            d.is_ascii_digit().then(|| v * 10 + i64::from(d - b'0'))
+        })
     };
-    let year = i32::try_from(num(0..4)?).map_err(|_| bad())?;
-    let date = NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
-        .ok_or_else(|| "is not a valid calendar date".to_string())?;
-    let time = NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)
-        .ok_or_else(|| "is not a valid time of day".to_string())?;
-    let seconds = date.and_time(time).and_utc().timestamp();
-    let ticks_fraction = match fraction {
-        None => 0,
-        Some(f) if (1..=7).contains(&f.len()) && f.bytes().all(|c| c.is_ascii_digit()) => {
-            let padded = format!("{f:0<7}");
-            padded.parse::<i64>().map_err(|_| bad())?
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if separators.iter().any(|(at, c)| b.get(*at) != Some(c)) {
+        return Err(Why::DateTimeShape);
+    }
+    let fields = (|| {
+        Some([
+            num(0, 4)?,
+            num(5, 2)?,
+            num(8, 2)?,
+            num(11, 2)?,
+            num(14, 2)?,
+            num(17, 2)?,
+        ])
+    })();
+    let Some([year, month, day, hour, minute, second]) = fields else {
+        return Err(Why::DateTimeShape);
+    };
+    if b.len() != 20 && b.get(19) != Some(&b'.') {
+        return Err(Why::DateTimeShape);
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return Err(Why::CalendarDate);
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err(Why::TimeOfDay);
+    }
+    // After the seconds: `Z`, or `.`, one to seven digits, `Z`.
+    let fraction = match b.len() {
+        20 => Ok(0),
+        n @ 22..=28 => {
+            let digits = n - 21;
+            num(20, digits)
+                .map(|value| value * 10i64.pow(7 - digits as u32))
+                .ok_or(Why::FractionDigits)
         }
-        Some(_) => return Err("has more than 7 fractional digits, or none after `.`".into()),
+        _ => Err(Why::FractionDigits),
     };
-    seconds
-        .checked_mul(TICKS_PER_SECOND)
-        .and_then(|t| t.checked_add(ticks_fraction))
-        .ok_or_else(bad)
+    let ticks_fraction = fraction?;
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second;
+    Ok(seconds * TICKS_PER_SECOND + ticks_fraction)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Ticks since the Unix epoch from a chrono time, truncated to 100 ns.
@@ -190,6 +249,37 @@ mod tests {
     }
 
     #[test]
+    fn datetimes_agree_with_chrono_over_the_calendar() {
+        for (y, m, d) in [
+            (1, 1, 1),
+            (1600, 2, 29),
+            (1900, 2, 28),
+            (1970, 1, 1),
+            (1969, 12, 31),
+            (2000, 2, 29),
+            (2024, 12, 31),
+            (9999, 12, 31),
+        ] {
+            let text = format!("{y:04}-{m:02}-{d:02}T23:59:58.25Z");
+            let expected = chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 58, 250)
+                .unwrap()
+                .and_utc();
+            assert_eq!(parse_datetime(&text), Ok(ticks_from(expected)), "{text}");
+            assert_eq!(
+                format_ticks(ticks_from(expected)),
+                text.replace(".25Z", ".2500000Z")
+            );
+        }
+        assert!(parse_datetime("1900-02-29T00:00:00Z").is_err());
+        assert!(parse_datetime("2023-04-31T00:00:00Z").is_err());
+        assert!(parse_datetime("2023-00-10T00:00:00Z").is_err());
+        assert!(parse_datetime("2023-01-00T00:00:00Z").is_err());
+        assert!(parse_datetime("2023-01-01T23:60:00Z").is_err());
+    }
+
+    #[test]
     fn malformed_datetimes_are_errors() {
         for bad in [
             "2023-05-01T13:00:00",
@@ -221,6 +311,7 @@ mod tests {
     #[test]
     fn values_are_read_by_the_operator_family() {
         assert_eq!(typed(Raw::Str("42"), Family::Numeric), Ok(Typed::Int(42)));
+        assert_eq!(typed(Raw::Str("x"), Family::Numeric), Err(Why::NotInteger));
         assert!(typed(Raw::Str("4.2"), Family::Numeric).is_err());
         assert_eq!(typed(Raw::Str("True"), Family::Bool), Ok(Typed::Bool(true)));
         assert!(typed(Raw::Int(1), Family::String).is_err());

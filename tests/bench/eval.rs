@@ -19,10 +19,29 @@ fn requests(c: &mut Criterion) {
     let seed: Condition = common::seed().parse().unwrap();
     let requests = seed_requests();
     g.throughput(Throughput::Elements(requests.len() as u64));
-    g.bench_function("seed example, per scenario request", |b| {
+    let prepared = seed.prepare();
+    g.bench_function("seed example prepared, per scenario request", |b| {
         b.iter(|| {
             for r in &requests {
-                std::hint::black_box(seed.evaluate(r).ok());
+                std::hint::black_box(prepared.evaluate(std::hint::black_box(r)).ok());
+            }
+        })
+    });
+    g.bench_function(
+        "seed example, Condition::evaluate (prepares each time)",
+        |b| {
+            b.iter(|| {
+                for r in &requests {
+                    std::hint::black_box(seed.evaluate(r).ok());
+                }
+            })
+        },
+    );
+    let options = azcond::EvalOptions::default();
+    g.bench_function("seed example prepared, traced (evaluate_with)", |b| {
+        b.iter(|| {
+            for r in &requests {
+                std::hint::black_box(prepared.evaluate_with(r, &options));
             }
         })
     });
@@ -37,8 +56,9 @@ fn requests(c: &mut Criterion) {
     )
     .unwrap();
     g.throughput(Throughput::Elements(1));
-    g.bench_function("delegation write", |b| {
-        b.iter(|| std::hint::black_box(delegation.evaluate(&write).ok()))
+    let delegation = delegation.prepare();
+    g.bench_function("delegation write prepared", |b| {
+        b.iter(|| std::hint::black_box(delegation.evaluate(std::hint::black_box(&write)).ok()))
     });
     g.finish();
 }
@@ -52,12 +72,15 @@ fn scaling(c: &mut Criterion) {
     )
     .unwrap();
     for kb in [1usize, 10, 100, 1000] {
-        let condition: Condition = common::sized(kb * 1000).parse().unwrap();
+        let condition = common::sized(kb * 1000)
+            .parse::<Condition>()
+            .unwrap()
+            .prepare();
         g.throughput(Throughput::Bytes((kb * 1000) as u64));
         g.bench_with_input(
             BenchmarkId::from_parameter(format!("{kb} KB")),
             &condition,
-            |b, c| b.iter(|| std::hint::black_box(c.evaluate(&request).ok())),
+            |b, c: &azcond::Prepared| b.iter(|| std::hint::black_box(c.evaluate(&request).ok())),
         );
     }
     g.finish();
