@@ -192,7 +192,10 @@ impl Key {
                 let unmarked = DICTIONARY_SUFFIXES
                     .iter()
                     .filter_map(|suffix| {
-                        let at = lower.find(&format!("{suffix}:"))? + suffix.len();
+                        let at = lower
+                            .match_indices(suffix)
+                            .map(|(i, _)| i + suffix.len())
+                            .find(|&at| lower.get(at..at + 1) == Some(":"))?;
                         Some((
                             Name::new(lower.get(..at)?),
                             plain.get(at + 1..)?.to_string(),

@@ -27,9 +27,9 @@ enum Tok {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Segment {
     toks: Vec<Tok>,
-    /// The Knuth–Morris–Pratt failure table, when the segment has no `?`.
+    /// The Knuth–Morris–Pratt failure table, when the segment is searched for and has no `?`.
     failure: Option<Vec<usize>>,
-    /// The segment as text, when it is all literal characters.
+    /// The segment as text, when it is the whole pattern and all literal characters.
     text: Option<String>,
     /// Whether `text` is ASCII.
     ascii: bool,
@@ -71,7 +71,16 @@ pub(crate) fn starts_with_ignore_case(a: &str, b: &str) -> bool {
 }
 
 impl Segment {
-    fn new(toks: Vec<Tok>) -> Segment {
+    /// `whole`: the pattern's only segment, compared whole; `middle`: one searched for.
+    fn new(toks: Vec<Tok>, whole: bool, middle: bool) -> Segment {
+        if !whole && !middle {
+            return Segment {
+                toks,
+                failure: None,
+                text: None,
+                ascii: false,
+            };
+        }
         let literal: Option<Vec<char>> = toks
             .iter()
             .map(|t| match t {
@@ -79,8 +88,8 @@ impl Segment {
                 Tok::Any => None,
             })
             .collect();
-        let failure = literal.as_deref().map(failure_table);
-        let text: Option<String> = literal.map(|cs| cs.into_iter().collect());
+        let failure = literal.as_deref().filter(|_| middle).map(failure_table);
+        let text: Option<String> = literal.filter(|_| whole).map(|cs| cs.into_iter().collect());
         let ascii = text.as_deref().is_some_and(str::is_ascii);
         Segment {
             toks,
@@ -135,7 +144,14 @@ impl Pattern {
             }
         }
         Pattern {
-            segments: pieces.into_iter().map(Segment::new).collect(),
+            segments: {
+                let n = pieces.len();
+                pieces
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, toks)| Segment::new(toks, n == 1, 0 < i && i + 1 < n))
+                    .collect()
+            },
             fold: ignore_case,
         }
     }

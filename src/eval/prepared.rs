@@ -137,10 +137,10 @@ struct Lit {
     pattern: Option<Pattern>,
 }
 
-/// A [`Typed`] value that owns its text.
-#[derive(Clone, Debug)]
+/// A [`Typed`] value without the text of a string, which is the literal's own.
+#[derive(Clone, Copy, Debug)]
 enum Owned {
-    Str(String),
+    Str,
     Int(i64),
     Bool(bool),
     Guid(u128),
@@ -150,22 +150,29 @@ enum Owned {
 impl Owned {
     fn new(t: Typed<'_>) -> Owned {
         match t {
-            Typed::Str(s) => Owned::Str(s.to_string()),
+            Typed::Str(_) => Owned::Str,
             Typed::Int(n) => Owned::Int(n),
             Typed::Bool(b) => Owned::Bool(b),
             Typed::Guid(g) => Owned::Guid(g),
             Typed::Time(t) => Owned::Time(t),
         }
     }
+}
 
-    fn typed(&self) -> Typed<'_> {
-        match self {
-            Owned::Str(s) => Typed::Str(s),
-            Owned::Int(n) => Typed::Int(*n),
-            Owned::Bool(b) => Typed::Bool(*b),
-            Owned::Guid(g) => Typed::Guid(*g),
-            Owned::Time(t) => Typed::Time(*t),
-        }
+impl Lit {
+    /// The literal read as its operator's family, or why it cannot be.
+    fn typed(&self) -> Result<Typed<'_>, Why> {
+        Ok(match self.value? {
+            Owned::Str => Typed::Str(match &self.written.kind {
+                LiteralKind::String(s) => s,
+                LiteralKind::Guid(g) => &g.text,
+                LiteralKind::Integer(_) | LiteralKind::Bool(_) => "",
+            }),
+            Owned::Int(n) => Typed::Int(n),
+            Owned::Bool(b) => Typed::Bool(b),
+            Owned::Guid(g) => Typed::Guid(g),
+            Owned::Time(t) => Typed::Time(t),
+        })
     }
 }
 
@@ -193,6 +200,12 @@ fn index(n: usize) -> u32 {
 impl Prepared {
     /// Prepares `condition`; [`Condition::prepare`] says the same.
     pub fn new(condition: &Condition) -> Prepared {
+        Prepared::build(condition, true)
+    }
+
+    /// Prepares `condition`, keeping each leaf's text for the trace only if `traceable`
+    /// ([`Condition::evaluate`] does without: copying the leaves is most of preparing).
+    pub(crate) fn build(condition: &Condition, traceable: bool) -> Prepared {
         enum Task<'c> {
             Visit(&'c Expr, usize),
             /// All operands of this node are built and on `built`.
@@ -228,19 +241,19 @@ impl Prepared {
                             tasks.push(Task::Visit(x, depth + 1));
                         }
                         _ => {
-                            let kind = p.leaf(e);
+                            let kind = p.leaf(e, traceable);
                             built.push(p.push(e.span, kind));
                         }
                     }
                 }
                 Task::Join(e, n) => {
-                    let operands = built.split_off(built.len().saturating_sub(n));
+                    let at = built.len().saturating_sub(n);
                     let kind = match &e.kind {
-                        ExprKind::Not(_) => NodeKind::Not(operands.first().copied().unwrap_or(0)),
+                        ExprKind::Not(_) => NodeKind::Not(built.pop().unwrap_or(0)),
                         _ => {
                             let first = index(p.children.len());
-                            let len = index(operands.len());
-                            p.children.extend(operands);
+                            p.children.extend(built.drain(at..));
+                            let len = index(p.children.len()) - first;
                             if matches!(e.kind, ExprKind::Or(_)) {
                                 NodeKind::Or { first, len }
                             } else {
@@ -262,9 +275,11 @@ impl Prepared {
     }
 
     /// The node of a leaf expression.
-    fn leaf(&mut self, e: &Expr) -> NodeKind {
+    fn leaf(&mut self, e: &Expr, traceable: bool) -> NodeKind {
         let leaf = index(self.leaves.len());
-        self.leaves.push(e.clone());
+        if traceable {
+            self.leaves.push(e.clone());
+        }
         match &e.kind {
             ExprKind::ActionMatches(p) => NodeKind::Action {
                 leaf,
@@ -363,13 +378,14 @@ impl Attr {
 
 impl Lit {
     fn new(l: &Literal, family: Family, like: Option<bool>) -> Lit {
-        let value = typed(raw_literal(l), family).map(Owned::new);
-        let pattern = match (&value, like) {
-            (Ok(Owned::Str(p)), Some(ignore_case)) => {
+        let read = typed(raw_literal(l), family);
+        let pattern = match (read, like) {
+            (Ok(Typed::Str(p)), Some(ignore_case)) => {
                 Some(Pattern::new(p, Syntax::Like, ignore_case))
             }
             _ => None,
         };
+        let value = read.map(Owned::new);
         Lit {
             written: l.clone(),
             value,
@@ -437,10 +453,7 @@ impl<'a> Values<'a> {
             Values::Literals(v) => v.get(i),
             _ => return self.raw(i).map(|raw| typed(raw, family)),
         };
-        literal.map(|l| match &l.value {
-            Ok(value) => Ok(value.typed()),
-            Err(why) => Err(*why),
-        })
+        literal.map(Lit::typed)
     }
 
     /// The compiled pattern of the `i`th value, when it was compiled in advance.
@@ -765,9 +778,9 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 Ok(t) => return Ok(Read::One(t, None)),
                 Err(why) => Some((0, why)),
             },
-            Values::Literal(l) => match &l.value {
-                Ok(v) => return Ok(Read::One(v.typed(), l.pattern.as_ref())),
-                Err(why) => Some((0, *why)),
+            Values::Literal(l) => match l.typed() {
+                Ok(t) => return Ok(Read::One(t, l.pattern.as_ref())),
+                Err(why) => Some((0, why)),
             },
             _ => (0..values.len()).find_map(|i| match values.typed(i, family) {
                 Some(Err(why)) => Some((i, why)),
