@@ -420,3 +420,37 @@ fn eval_reads_the_request_from_standard_input() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// Many files are checked in parallel: findings come out in path order all the same, each once,
+/// and no progress bar is drawn when standard error is not a terminal.
+#[test]
+fn check_of_many_files_keeps_path_order_and_draws_no_bar_off_a_terminal() {
+    let dir = scratch("many");
+    let good = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'";
+    let bad = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEqual 'logs'";
+    for i in 0..600 {
+        let text = if i % 100 == 7 { bad } else { good };
+        std::fs::write(dir.join(format!("{i:04}.cond")), text).unwrap();
+    }
+    let out = azcond(&["check", dir.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let text = stdout(&out);
+    let reported: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--> "))
+        .collect();
+    let expected: Vec<String> = (0..6)
+        .map(|k| {
+            format!(
+                "{}:1:",
+                dir.join(format!("{:04}.cond", k * 100 + 7)).display()
+            )
+        })
+        .collect();
+    assert_eq!(reported.len(), 6, "{text}");
+    for (r, e) in reported.iter().zip(&expected) {
+        assert!(r.starts_with(e.as_str()), "{r} / {e}");
+    }
+    assert!(text.contains("checked 600 conditions: 6 errors"), "{text}");
+}

@@ -1,10 +1,13 @@
 //! `azcond check`: validate conditions wherever they live, and report findings.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use azcond::check::{builtin_catalog, check_document, Catalog, Document, RULES};
 use azcond::span::LineIndex;
 use azcond::{Diagnostic, Severity};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
@@ -78,63 +81,32 @@ pub fn run(args: &Args) -> Status {
         }
     }
 
+    // Files are checked on all cores; results keep the order of `paths`.
+    let progress = progress_bar(paths.len());
+    let results: Vec<Result<(Checked, usize), String>> = paths
+        .par_iter()
+        .map(|(path, explicit)| {
+            let result = check_file(path, *explicit, &catalog, args.deny_warnings);
+            progress.inc(1);
+            result
+        })
+        .collect();
+    progress.finish_and_clear();
+
     let mut io_error = false;
     let mut checked = Vec::new();
     let mut conditions = 0;
-    for (path, explicit) in &paths {
-        let document = Document::of(path);
-        let limit = match document {
-            Document::Condition => input::MAX_LEN,
-            Document::Json | Document::Terraform => input::MAX_DOCUMENT_LEN,
-        };
-        let input = match input::read(path, limit) {
-            Ok(i) => i,
+    for result in results {
+        match result {
+            Ok((c, n)) => {
+                conditions += n;
+                checked.push(c);
+            }
             Err(e) => {
                 report_error(&e);
                 io_error = true;
-                continue;
-            }
-        };
-        let mut findings = match check_document(&input.text, document, &catalog) {
-            Ok(report) => {
-                conditions += report.conditions_checked;
-                report.findings
-            }
-            Err(why) => vec![Diagnostic {
-                severity: if *explicit {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                },
-                code: "unreadable-file".into(),
-                message: format!(
-                    "cannot read this {}: {why}",
-                    if document == Document::Json {
-                        "JSON"
-                    } else {
-                        "Terraform file"
-                    }
-                ),
-                span: azcond::Span::at(0),
-                label: "not read".into(),
-                related: Vec::new(),
-                location: None,
-                help: None,
-            }],
-        };
-        if args.deny_warnings {
-            for f in &mut findings {
-                if f.severity == Severity::Warning {
-                    f.severity = Severity::Error;
-                }
             }
         }
-        let index = LineIndex::new(&input.text);
-        checked.push(Checked {
-            input,
-            index,
-            findings,
-        });
     }
 
     let count = |severity| {
@@ -166,6 +138,78 @@ pub fn run(args: &Args) -> Status {
     } else {
         Status::Ok
     }
+}
+
+/// A progress bar on standard error for runs over many files, drawn only on a terminal.
+fn progress_bar(files: usize) -> ProgressBar {
+    const MANY: usize = 500;
+    if files < MANY || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(files as u64);
+    if let Ok(style) = ProgressStyle::with_template("checking {pos}/{len} files {wide_bar} {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Reads and checks one file: its report, and how many conditions it held.
+fn check_file(
+    path: &str,
+    explicit: bool,
+    catalog: &Catalog,
+    deny_warnings: bool,
+) -> Result<(Checked, usize), String> {
+    let document = Document::of(path);
+    let limit = match document {
+        Document::Condition => input::MAX_LEN,
+        Document::Json | Document::Terraform => input::MAX_DOCUMENT_LEN,
+    };
+    let input = input::read(path, limit)?;
+    let mut conditions = 0;
+    let mut findings = match check_document(&input.text, document, catalog) {
+        Ok(report) => {
+            conditions = report.conditions_checked;
+            report.findings
+        }
+        Err(why) => vec![Diagnostic {
+            severity: if explicit {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            code: "unreadable-file".into(),
+            message: format!(
+                "cannot read this {}: {why}",
+                if document == Document::Json {
+                    "JSON"
+                } else {
+                    "Terraform file"
+                }
+            ),
+            span: azcond::Span::at(0),
+            label: "not read".into(),
+            related: Vec::new(),
+            location: None,
+            help: None,
+        }],
+    };
+    if deny_warnings {
+        for f in &mut findings {
+            if f.severity == Severity::Warning {
+                f.severity = Severity::Error;
+            }
+        }
+    }
+    let index = LineIndex::new(&input.text);
+    Ok((
+        Checked {
+            input,
+            index,
+            findings,
+        },
+        conditions,
+    ))
 }
 
 fn load_catalog(files: &[String]) -> Result<Catalog, String> {
