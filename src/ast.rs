@@ -378,6 +378,25 @@ impl Expr {
 /// once per level, and a tree built by hand can be nested arbitrarily deep.
 impl Drop for Expr {
     fn drop(&mut self) {
+        // Children without children of their own drop with one level of recursion; only a
+        // deeper tree needs the explicit stack.
+        let children: &[Expr] = match &self.kind {
+            ExprKind::Or(xs) | ExprKind::And(xs) => xs,
+            ExprKind::Not(x) => std::slice::from_ref(&**x),
+            ExprKind::Group(g) => std::slice::from_ref(&g.expr),
+            _ => &[],
+        };
+        if children.iter().all(|c| {
+            matches!(
+                c.kind,
+                ExprKind::ActionMatches(_)
+                    | ExprKind::SubOperationMatches(_)
+                    | ExprKind::Exists(_)
+                    | ExprKind::Compare(_)
+            )
+        }) {
+            return;
+        }
         let mut stack = Vec::new();
         take_children(&mut self.kind, &mut stack);
         while let Some(mut e) = stack.pop() {

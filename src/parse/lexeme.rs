@@ -33,6 +33,28 @@ pub(crate) fn is_word_char(c: char) -> bool {
 
 /// Space characters other than space, tab, CR and LF that text pasted from web pages and rich
 /// editors carries. The parser reads them as whitespace; `check` reports them.
+/// The length of a string literal's body: up to the closing `'`, or the first control
+/// character other than tab (a line break included), or the end. Bytes, not characters, until a
+/// character is not ASCII.
+fn string_body_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        if b == b'\'' || (b < 0x20 && b != b'\t') || b == 0x7f {
+            return at;
+        }
+        if b.is_ascii() {
+            at += 1;
+            continue;
+        }
+        match s.get(at..).and_then(|r| r.chars().next()) {
+            Some(c) if !c.is_control() => at += c.len_utf8(),
+            _ => return at,
+        }
+    }
+    at
+}
+
 pub(crate) fn is_unusual_space(c: char) -> bool {
     matches!(
         c,
@@ -143,7 +165,17 @@ impl<'a> Lexer<'a> {
     /// Skips whitespace and comments, recording comments and unusual spaces.
     pub fn sp(&self, mut i: &'a str) -> &'a str {
         loop {
-            i = i.trim_start_matches([' ', '\t', '\r', '\n']);
+            let blank = i
+                .bytes()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .count();
+            i = i.get(blank..).unwrap_or("");
+            match i.as_bytes().first() {
+                // The usual case: a token, at once.
+                Some(b) if b.is_ascii() && *b != b'#' && *b != b'/' => return i,
+                None => return i,
+                _ => {}
+            }
             match peek(i) {
                 Some(c) if is_unusual_space(c) => {
                     let rest = skip_char(i);
@@ -238,8 +270,8 @@ impl<'a> Lexer<'a> {
     /// `'text'`: no escapes, ends at the next `'` on the same line.
     pub fn string(&self, i: &'a str) -> PResult<'a, StringLiteral> {
         let (body_start, _) = char('\'')(i)?;
-        let (rest, body) =
-            take_till(|c: char| c == '\'' || (c.is_control() && c != '\t'))(body_start)?;
+        let end = string_body_len(body_start);
+        let (body, rest) = body_start.split_at_checked(end).unwrap_or((body_start, ""));
         match peek(rest) {
             Some('\'') => {
                 let rest = skip_char(rest);
