@@ -95,3 +95,11 @@ fn the_counter_sees_allocations() {
     let (_, n) = allocations_during(|| vec![1u8; 10]);
     assert_eq!(n, 1);
 }
+
+/// A prepared condition can be shared by the threads of a service.
+#[test]
+fn prepared_conditions_and_requests_are_shareable() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<azcond::Prepared>();
+    shareable::<azcond::Request>();
+}

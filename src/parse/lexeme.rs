@@ -9,7 +9,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use nom::bytes::complete::{take_till, take_while, take_while1};
+use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::char;
 use nom::IResult;
 
@@ -342,8 +342,11 @@ impl<'a> Lexer<'a> {
         }
         let open = r;
         let name_start = skip_char(r);
-        let (after_name, text) =
-            take_till(|c: char| c == ']' || c == '\n' || c == '\r')(name_start)?;
+        let end = name_start
+            .bytes()
+            .position(|b| b == b']' || b == b'\n' || b == b'\r')
+            .unwrap_or(name_start.len());
+        let (text, after_name) = name_start.split_at_checked(end).unwrap_or((name_start, ""));
         if peek(after_name) != Some(']') {
             return fail(
                 open,
@@ -355,8 +358,13 @@ impl<'a> Lexer<'a> {
                 .hint("an attribute name ends with `]`, as in `@Resource[Microsoft.Storage/storageAccounts:name]`"),
             );
         }
-        if let Some((pos, _)) = text.char_indices().find(|(_, c)| c.is_control()) {
-            return self.unexpected(name_start.get(pos..).unwrap_or(name_start), "`]`");
+        let control = |c: char| c.is_control();
+        let has_control = text.bytes().any(|b| b < 0x20 || b == 0x7f)
+            || (!text.is_ascii() && text.chars().any(control));
+        if has_control {
+            if let Some((pos, _)) = text.char_indices().find(|(_, c)| control(*c)) {
+                return self.unexpected(name_start.get(pos..).unwrap_or(name_start), "`]`");
+            }
         }
         if text.is_empty() {
             return fail(
@@ -793,16 +801,15 @@ fn is_integer(w: &str) -> bool {
 }
 
 pub(crate) fn is_guid(w: &str) -> bool {
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    if w.len() == 32 {
-        return hex(w, 32);
+    let b = w.as_bytes();
+    match b.len() {
+        32 => b.iter().all(u8::is_ascii_hexdigit),
+        36 => b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        }),
+        _ => false,
     }
-    let mut parts = w.split('-');
-    let lengths = [8, 4, 4, 4, 12];
-    lengths
-        .iter()
-        .all(|n| parts.next().is_some_and(|p| hex(p, *n)))
-        && parts.next().is_none()
 }
 
 fn invalid_guid(w: &str) -> Specific {
