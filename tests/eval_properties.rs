@@ -208,6 +208,16 @@ proptest! {
             // Kind and place; the message may quote `UtcNow`, read from the clock by each call.
             Err(e) => prop_assert_eq!(Some((e.kind, e.span)), traced.errors.first().map(|t| (t.kind, t.span))),
         }
+        // The prepared fast path decides as the traced evaluation does, also when subtrees
+        // repeat (each repeated one is decided once and remembered).
+        let same = |d: Result<bool, azcond::EvalError>| match d {
+            Ok(granted) => ev.errors.is_empty() && granted == (ev.decision == Decision::Allow),
+            Err(e) => ev.errors.first().map(|t| t.kind) == Some(e.kind),
+        };
+        prop_assert!(same(c.prepare().decide(&req, &options)), "prepared: {}", text);
+        let repeated: Condition = format!("(({text}) AND ({text})) OR (NOT ({text}) AND ({text}))")
+            .parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert!(same(repeated.prepare().decide(&req, &options)), "repeated: {}", text);
         let formatted: Condition = c.to_pretty_string().parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert_eq!(formatted.evaluate_with(&req, &options).decision, ev.decision);
 

@@ -90,6 +90,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = request.attributes_mut(a.source).insert(&a.name.to_string(), value);
     }
 
+    let prepared = condition.prepare();
     for missing in [MissingAttributes::False, MissingAttributes::Error] {
         let options = EvalOptions {
             missing,
@@ -98,6 +99,14 @@ fuzz_target!(|data: &[u8]| {
         let evaluation = condition.evaluate_with(&request, &options);
         if !evaluation.errors.is_empty() {
             assert_eq!(evaluation.decision, Decision::Deny, "an error allowed");
+        }
+        // The compiled program (shared subtrees decided once) decides as the tree walk does.
+        match prepared.decide(&request, &options) {
+            Ok(granted) => {
+                assert!(evaluation.errors.is_empty(), "the program decided where the walk failed");
+                assert_eq!(granted, evaluation.decision == Decision::Allow, "the program disagrees");
+            }
+            Err(e) => assert_eq!(evaluation.errors.first().map(|x| x.kind), Some(e.kind), "the program failed differently"),
         }
         let formatted = azcond::parse(&condition.to_pretty_string()).expect("the pretty form parses");
         assert_eq!(formatted.evaluate_with(&request, &options).decision, evaluation.decision, "fmt changed the decision");

@@ -146,7 +146,7 @@ impl Condition {
     /// attributes make comparisons false; `UtcNow` from the request or the system clock).
     /// To evaluate the same condition many times, [`prepare`](Condition::prepare) it once.
     pub fn evaluate(&self, request: &Request) -> Result<bool, EvalError> {
-        Prepared::build(self, false).evaluate(request)
+        Prepared::build(self, prepared::Use::Once).evaluate(request)
     }
 
     /// Evaluates with options, returning the decision, the error if any, the missing

@@ -46,13 +46,51 @@ pub struct Prepared {
     /// Each leaf as parsed, for the trace.
     leaves: Vec<Expr>,
     root: u32,
+    /// The tree compiled to jumps between its leaves, for deciding without a trace; empty when
+    /// prepared for one decision, which walks the tree instead.
+    program: Vec<Step>,
+    /// Where the program starts.
+    entry: u32,
+    /// The attributes that have a memo slot, in slot order.
+    remembered: Vec<(Source, Key)>,
 }
+
+/// One step of a [`Prepared`] program: a tree of `AND`, `OR` and `NOT` becomes jumps between
+/// its leaves (short-circuit code), which decide in the order the tree walk does, so the
+/// first error met is the same. A step jumps only to steps built before it (each operand is
+/// compiled after what follows it), so the program always ends. A target past the end
+/// decides: [`ALLOW`] or [`DENY`].
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// Decide the leaf `node`, then go to `yes` or `no`.
+    Leaf { node: u32, yes: u32, no: u32 },
+    /// A shared subtree: if this evaluation decided it already, go to `yes` or `no` as it was
+    /// decided; else go to `start`, its code, whose exits pass through [`Step::Remember`].
+    Recall {
+        bit: u64,
+        yes: u32,
+        no: u32,
+        start: u32,
+    },
+    /// Remember that the subtree of `bit` decided `value`, then go to `next`.
+    Remember { bit: u64, value: bool, next: u32 },
+}
+
+const ALLOW: u32 = u32::MAX;
+const DENY: u32 = u32::MAX - 1;
 
 #[derive(Clone, Debug)]
 struct Node {
     span: Span,
     kind: NodeKind,
 }
+
+/// How many shared decisions one evaluation remembers: two `u64` bit sets.
+const MEMO_SLOTS: u32 = 64;
+
+/// How many distinct attributes one evaluation remembers once looked up (the first met when
+/// the condition is prepared); conditions compare the same few attributes again and again.
+const ATTRIBUTE_SLOTS: usize = 8;
 
 #[derive(Clone, Debug)]
 enum NodeKind {
@@ -89,6 +127,8 @@ enum NodeKind {
 #[derive(Clone, Debug)]
 struct Attr {
     key: Key,
+    /// Its place in the memo of looked-up attributes, if it has one (see [`ATTRIBUTE_SLOTS`]).
+    slot: Option<u8>,
     fallback: Fallback,
     /// As written, for messages and the missing list.
     written: AttributeRef,
@@ -197,15 +237,99 @@ fn index(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// What a condition is prepared for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// One decision ([`Condition::evaluate`]): no trace, and no sharing, whose bookkeeping
+    /// costs more than one evaluation saves.
+    Once,
+    /// Any number of evaluations, traced or not.
+    Repeated,
+}
+
+/// Groups the nodes that decide alike on every request: leaves with the same canonical text,
+/// and operators over the same groups. Conditions written in the portal repeat the guard
+/// `!(ActionMatches{…} AND !SubOperationMatches{…})` in every branch, and often the same
+/// comparison; a group met more than once gets a memo slot, and an evaluation decides it once.
+/// Evaluation has no side effects and stops at the first error, so a remembered decision is
+/// what deciding again would give.
+#[derive(Default)]
+struct Sharing {
+    groups: std::collections::HashMap<Shape, u32>,
+    /// Each node's group; `None` for a node never shared (one deeper than evaluation goes).
+    of: Vec<Option<u32>>,
+    /// How many nodes each group has.
+    sizes: Vec<u32>,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+enum Shape {
+    Leaf(String),
+    Or(Vec<u32>),
+    And(Vec<u32>),
+    Not(u32),
+}
+
+impl Sharing {
+    /// Records the group of the next node; `shape` is `None` for a node that is never shared.
+    fn add(&mut self, shape: Option<Shape>) {
+        let group = shape.map(|shape| {
+            let next = index(self.sizes.len());
+            let group = *self.groups.entry(shape).or_insert(next);
+            if group == next {
+                self.sizes.push(0);
+            }
+            if let Some(n) = self.sizes.get_mut(group as usize) {
+                *n += 1;
+            }
+            group
+        });
+        self.of.push(group);
+    }
+
+    /// The groups of `nodes`, if all have one.
+    fn groups(&self, nodes: &[u32]) -> Option<Vec<u32>> {
+        nodes
+            .iter()
+            .map(|&n| self.of.get(n as usize).copied().flatten())
+            .collect()
+    }
+
+    /// The memo bit of each node: one per group of more than one node, first come first
+    /// served (bottom-up, left to right) while bits last; 0 for the others.
+    fn bits(&self) -> Vec<u64> {
+        let mut of_group: Vec<u64> = vec![0; self.sizes.len()];
+        let mut used = 0;
+        self.of
+            .iter()
+            .map(|group| {
+                let Some(group) = *group else { return 0 };
+                if self.sizes.get(group as usize).is_none_or(|&n| n < 2) {
+                    return 0;
+                }
+                let Some(bit) = of_group.get_mut(group as usize) else {
+                    return 0;
+                };
+                if *bit == 0 && used < MEMO_SLOTS {
+                    *bit = 1 << used;
+                    used += 1;
+                }
+                *bit
+            })
+            .collect()
+    }
+}
+
 impl Prepared {
     /// Prepares `condition`; [`Condition::prepare`] says the same.
     pub fn new(condition: &Condition) -> Prepared {
-        Prepared::build(condition, true)
+        Prepared::build(condition, Use::Repeated)
     }
 
-    /// Prepares `condition`, keeping each leaf's text for the trace only if `traceable`
-    /// ([`Condition::evaluate`] does without: copying the leaves is most of preparing).
-    pub(crate) fn build(condition: &Condition, traceable: bool) -> Prepared {
+    /// Prepares `condition` for `purpose`: for [`Use::Once`], without the leaves' text (copying
+    /// them is most of preparing) and without sharing.
+    pub(crate) fn build(condition: &Condition, purpose: Use) -> Prepared {
+        let repeated = purpose == Use::Repeated;
         enum Task<'c> {
             Visit(&'c Expr, usize),
             /// All operands of this node are built and on `built`.
@@ -216,7 +340,11 @@ impl Prepared {
             children: Vec::new(),
             leaves: Vec::new(),
             root: 0,
+            program: Vec::new(),
+            entry: DENY,
+            remembered: Vec::new(),
         };
+        let mut sharing = Sharing::default();
         // Built nodes awaiting their parent, in order; no recursion, whatever the depth.
         let mut built: Vec<u32> = Vec::new();
         let mut tasks = vec![Task::Visit(&condition.expr, 0)];
@@ -229,6 +357,9 @@ impl Prepared {
                     }
                     if depth > MAX_EVAL_DEPTH {
                         built.push(p.push(e.span, NodeKind::TooDeep));
+                        if repeated {
+                            sharing.add(None);
+                        }
                         continue;
                     }
                     match &e.kind {
@@ -241,37 +372,125 @@ impl Prepared {
                             tasks.push(Task::Visit(x, depth + 1));
                         }
                         _ => {
-                            let kind = p.leaf(e, traceable);
+                            let kind = p.leaf(e, repeated);
                             built.push(p.push(e.span, kind));
+                            if repeated {
+                                sharing.add(Some(Shape::Leaf(e.to_string())));
+                            }
                         }
                     }
                 }
                 Task::Join(e, n) => {
                     let at = built.len().saturating_sub(n);
+                    let operands = built.drain(at..);
+                    let first = index(p.children.len());
+                    p.children.extend(operands);
+                    let len = index(p.children.len()) - first;
                     let kind = match &e.kind {
-                        ExprKind::Not(_) => NodeKind::Not(built.pop().unwrap_or(0)),
-                        _ => {
-                            let first = index(p.children.len());
-                            p.children.extend(built.drain(at..));
-                            let len = index(p.children.len()) - first;
-                            if matches!(e.kind, ExprKind::Or(_)) {
-                                NodeKind::Or { first, len }
-                            } else {
-                                NodeKind::And { first, len }
-                            }
-                        }
+                        // A NOT keeps its operand in the node, not in `children`.
+                        ExprKind::Not(_) => NodeKind::Not(p.children.pop().unwrap_or(0)),
+                        ExprKind::Or(_) => NodeKind::Or { first, len },
+                        _ => NodeKind::And { first, len },
                     };
+                    if repeated {
+                        let operands = p.children.get(first as usize..).unwrap_or(&[]);
+                        sharing.add(match kind {
+                            NodeKind::Not(x) => sharing
+                                .groups(&[x])
+                                .and_then(|g| g.first().copied())
+                                .map(Shape::Not),
+                            NodeKind::Or { .. } => sharing.groups(operands).map(Shape::Or),
+                            _ => sharing.groups(operands).map(Shape::And),
+                        });
+                    }
                     built.push(p.push(e.span, kind));
                 }
             }
         }
         p.root = built.pop().unwrap_or(0);
+        if repeated {
+            p.entry = p.compile(p.root, ALLOW, DENY, &sharing.bits());
+        }
         p
     }
 
     fn push(&mut self, span: Span, kind: NodeKind) -> u32 {
         self.nodes.push(Node { span, kind });
         index(self.nodes.len() - 1)
+    }
+
+    fn emit(&mut self, step: Step) -> u32 {
+        self.program.push(step);
+        index(self.program.len() - 1)
+    }
+
+    /// Compiles `node` to steps that go to `yes` when it is true and to `no` when it is false,
+    /// and returns the first. Recursive, but the tree is cut at the evaluation depth guard.
+    fn compile(&mut self, node: u32, yes: u32, no: u32, bits: &[u64]) -> u32 {
+        let bit = bits.get(node as usize).copied().unwrap_or(0);
+        let (body_yes, body_no) = if bit == 0 {
+            (yes, no)
+        } else {
+            (
+                self.emit(Step::Remember {
+                    bit,
+                    value: true,
+                    next: yes,
+                }),
+                self.emit(Step::Remember {
+                    bit,
+                    value: false,
+                    next: no,
+                }),
+            )
+        };
+        let join = match self.nodes.get(node as usize).map(|n| &n.kind) {
+            Some(NodeKind::Or { first, len }) => Some((true, *first, *len)),
+            Some(NodeKind::And { first, len }) => Some((false, *first, *len)),
+            Some(NodeKind::Not(x)) => {
+                let x = *x;
+                let start = self.compile(x, body_no, body_yes, bits);
+                return self.recall(bit, yes, no, start);
+            }
+            _ => None,
+        };
+        let start = match join {
+            Some((is_or, first, len)) => {
+                // The last operand decides the node; each earlier one either decides it or
+                // goes on to the next.
+                let mut next = if is_or { body_no } else { body_yes };
+                for i in (first..first.saturating_add(len)).rev() {
+                    let Some(&x) = self.children.get(i as usize) else {
+                        continue;
+                    };
+                    next = if is_or {
+                        self.compile(x, body_yes, next, bits)
+                    } else {
+                        self.compile(x, next, body_no, bits)
+                    };
+                }
+                next
+            }
+            None => self.emit(Step::Leaf {
+                node,
+                yes: body_yes,
+                no: body_no,
+            }),
+        };
+        self.recall(bit, yes, no, start)
+    }
+
+    /// The entry of a compiled node: its code, or for a shared one, the recall before it.
+    fn recall(&mut self, bit: u64, yes: u32, no: u32, start: u32) -> u32 {
+        if bit == 0 {
+            return start;
+        }
+        self.emit(Step::Recall {
+            bit,
+            yes,
+            no,
+            start,
+        })
     }
 
     /// The node of a leaf expression.
@@ -291,14 +510,14 @@ impl Prepared {
             },
             ExprKind::Exists(a) => NodeKind::Exists {
                 leaf,
-                attribute: Attr::new(a),
+                attribute: self.attribute(a),
             },
             ExprKind::Compare(c) => {
                 let family = c.operator.base.family();
-                let side = |o: &crate::ast::Operand, patterns: Option<bool>| Side {
+                let mut side = |o: &crate::ast::Operand, patterns: Option<bool>| Side {
                     span: o.span,
                     operand: match &o.kind {
-                        OperandKind::Attribute(a) => PreparedOperand::Attribute(Attr::new(a)),
+                        OperandKind::Attribute(a) => PreparedOperand::Attribute(self.attribute(a)),
                         OperandKind::Literal(l) => PreparedOperand::Literals {
                             set: false,
                             values: vec![Lit::new(l, family, patterns)],
@@ -325,6 +544,24 @@ impl Prepared {
         }
     }
 
+    /// An attribute reference prepared, with a memo slot if one is free or it has one.
+    fn attribute(&mut self, a: &AttributeRef) -> Attr {
+        let mut attr = Attr::new(a, None);
+        let found = self
+            .remembered
+            .iter()
+            .position(|(source, key)| *source == a.source && *key == attr.key);
+        attr.slot = match found {
+            Some(i) => u8::try_from(i).ok(),
+            None if self.remembered.len() < ATTRIBUTE_SLOTS => {
+                self.remembered.push((a.source, attr.key.clone()));
+                u8::try_from(self.remembered.len() - 1).ok()
+            }
+            None => None,
+        };
+        attr
+    }
+
     /// Whether the condition grants `request.action`, with the default options; as
     /// [`Condition::evaluate`].
     pub fn evaluate(&self, request: &Request) -> Result<bool, EvalError> {
@@ -335,7 +572,12 @@ impl Prepared {
     /// missing list: the fast path, which allocates nothing unless it fails.
     pub fn decide(&self, request: &Request, options: &EvalOptions) -> Result<bool, EvalError> {
         let mut run = Run::<false>::new(self, request, options);
-        match run.eval(self.root, 0) {
+        let decided = if self.program.is_empty() {
+            run.eval(self.root, 0)
+        } else {
+            run.run()
+        };
+        match decided {
             Ok(allowed) => Ok(allowed),
             Err(Stopped) => Err(run.error()),
         }
@@ -350,17 +592,18 @@ impl Prepared {
             Ok(false) => (Decision::Deny, Vec::new()),
             Err(Stopped) => (Decision::Deny, vec![run.error()]),
         };
+        let Record { missing, trace } = run.record.map(|r| *r).unwrap_or_default();
         Evaluation {
             decision,
             errors,
-            missing: run.missing,
-            trace: run.trace,
+            missing,
+            trace,
         }
     }
 }
 
 impl Attr {
-    fn new(a: &AttributeRef) -> Attr {
+    fn new(a: &AttributeRef, slot: Option<u8>) -> Attr {
         let plain =
             |name: &str| matches!(&a.name, AttributeName::Plain(n) if n.eq_ignore_ascii_case(name));
         let fallback = match a.source {
@@ -370,6 +613,7 @@ impl Attr {
         };
         Attr {
             key: Key::new(&a.name),
+            slot,
             fallback,
             written: a.clone(),
         }
@@ -471,7 +715,9 @@ impl<'a> Values<'a> {
 enum Read<'a> {
     /// One value, already read; with its compiled pattern if it is a literal one.
     One(Typed<'a>, Option<&'a Pattern>),
-    /// Values that all read as the family, read as they are used.
+    /// A set of literals that all read as the family (read when prepared).
+    Literals(&'a [Lit]),
+    /// Values from the request that all read as the family, read again as they are used.
     Each(Values<'a>),
 }
 
@@ -479,6 +725,7 @@ impl<'a> Read<'a> {
     fn len(&self) -> usize {
         match self {
             Read::One(..) => 1,
+            Read::Literals(v) => v.len(),
             Read::Each(v) => v.len(),
         }
     }
@@ -486,6 +733,9 @@ impl<'a> Read<'a> {
     fn get(&self, i: usize, family: Family) -> Option<(Typed<'a>, Option<&'a Pattern>)> {
         match *self {
             Read::One(t, p) => (i == 0).then_some((t, p)),
+            Read::Literals(v) => v
+                .get(i)
+                .and_then(|l| Some((l.typed().ok()?, l.pattern.as_ref()))),
             Read::Each(v) => Some((v.typed(i, family)?.ok()?, v.pattern(i))),
         }
     }
@@ -501,6 +751,19 @@ struct Run<'a, const RECORD: bool> {
     now: Option<i64>,
     /// Why evaluation stopped, once it has.
     error: Option<EvalError>,
+    /// The shared subtrees the program decided so far, and which of them were true.
+    known: u64,
+    decided: u64,
+    /// The attributes with a memo slot looked up so far.
+    looked_up: [Option<Values<'a>>; ATTRIBUTE_SLOTS],
+    /// What a recording evaluation records; none on the fast path, which need not build or
+    /// drop it.
+    record: Option<Box<Record>>,
+}
+
+/// The trace and the missing list of a recording evaluation.
+#[derive(Default)]
+struct Record {
     missing: Vec<MissingAttribute>,
     trace: Vec<TraceStep>,
 }
@@ -518,9 +781,21 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
             options,
             now: None,
             error: None,
-            missing: Vec::new(),
-            trace: Vec::new(),
+            known: 0,
+            decided: 0,
+            looked_up: [None; ATTRIBUTE_SLOTS],
+            record: RECORD.then(Box::default),
         }
+    }
+
+    /// Stops on a prepared condition that is not as built, which only a bug could cause.
+    #[cold]
+    fn damaged(&mut self) -> Stopped {
+        self.fail(EvalError {
+            kind: EvalErrorKind::TooDeep,
+            message: "the prepared condition is damaged".into(),
+            span: Span::default(),
+        })
     }
 
     fn fail(&mut self, error: EvalError) -> Stopped {
@@ -542,21 +817,24 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         if !RECORD {
             return usize::MAX;
         }
-        self.trace.push(TraceStep {
+        let Some(record) = self.record.as_mut() else {
+            return usize::MAX;
+        };
+        record.trace.push(TraceStep {
             depth,
             span,
             node: node(),
             result: None,
             detail: Vec::new(),
         });
-        self.trace.len() - 1
+        record.trace.len() - 1
     }
 
     fn finish(&mut self, step: usize, result: bool) -> bool {
         if !RECORD {
             return result;
         }
-        if let Some(s) = self.trace.get_mut(step) {
+        if let Some(s) = self.record.as_mut().and_then(|r| r.trace.get_mut(step)) {
             s.result = Some(result);
         }
         result
@@ -567,7 +845,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         if !RECORD {
             return;
         }
-        if let Some(s) = self.trace.get_mut(step) {
+        if let Some(s) = self.record.as_mut().and_then(|r| r.trace.get_mut(step)) {
             s.detail.push(line());
         }
     }
@@ -575,35 +853,81 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     fn eval(&mut self, node: u32, depth: usize) -> Result<bool, Stopped> {
         let prepared = self.prepared;
         let Some(Node { span, kind }) = prepared.nodes.get(node as usize) else {
-            return Err(self.fail(EvalError {
-                kind: EvalErrorKind::TooDeep,
-                message: "the prepared condition is damaged".into(),
-                span: Span::default(),
-            }));
+            return Err(self.damaged());
         };
-        let span = *span;
         match kind {
             NodeKind::Or { first, len } | NodeKind::And { first, len } => {
                 let is_or = matches!(kind, NodeKind::Or { .. });
-                let step = self.step(depth, span, || if is_or { "OR" } else { "AND" }.into());
+                let step = self.step(depth, *span, || if is_or { "OR" } else { "AND" }.into());
                 let start = *first as usize;
                 let operands = prepared
                     .children
                     .get(start..start + *len as usize)
                     .unwrap_or(&[]);
+                let mut result = !is_or;
                 for &x in operands {
                     // OR stops at the first true operand, AND at the first false one.
                     if self.eval(x, depth + 1)? == is_or {
-                        return Ok(self.finish(step, is_or));
+                        result = is_or;
+                        break;
                     }
                 }
-                Ok(self.finish(step, !is_or))
+                Ok(self.finish(step, result))
             }
             NodeKind::Not(x) => {
-                let step = self.step(depth, span, || "NOT".into());
+                let step = self.step(depth, *span, || "NOT".into());
                 let inner = self.eval(*x, depth + 1)?;
                 Ok(self.finish(step, !inner))
             }
+            _ => self.leaf(*span, kind, depth),
+        }
+    }
+
+    /// Runs the program (see [`Step`]).
+    fn run(&mut self) -> Result<bool, Stopped> {
+        let prepared = self.prepared;
+        let mut at = prepared.entry;
+        loop {
+            at = match prepared.program.get(at as usize) {
+                None => return Ok(at == ALLOW),
+                Some(&Step::Leaf { node, yes, no }) => {
+                    let Some(Node { span, kind }) = prepared.nodes.get(node as usize) else {
+                        return Err(self.damaged());
+                    };
+                    if self.leaf(*span, kind, 0)? {
+                        yes
+                    } else {
+                        no
+                    }
+                }
+                Some(&Step::Recall {
+                    bit,
+                    yes,
+                    no,
+                    start,
+                }) => match (self.known & bit != 0, self.decided & bit != 0) {
+                    (false, _) => start,
+                    (true, true) => yes,
+                    (true, false) => no,
+                },
+                Some(&Step::Remember { bit, value, next }) => {
+                    self.known |= bit;
+                    if value {
+                        self.decided |= bit;
+                    }
+                    next
+                }
+            };
+        }
+    }
+
+    /// Decides a leaf (kept out of [`Run::eval`], so that the walk through `AND`, `OR` and
+    /// `NOT` stays small).
+    #[inline(never)]
+    fn leaf(&mut self, span: Span, kind: &'a NodeKind, depth: usize) -> Result<bool, Stopped> {
+        let prepared = self.prepared;
+        match kind {
+            NodeKind::Or { .. } | NodeKind::And { .. } | NodeKind::Not(_) => Err(self.damaged()),
             NodeKind::Action { leaf, pattern } => {
                 let step = self.step(depth, span, || leaf_text(prepared, *leaf));
                 let action = &self.request.action;
@@ -645,6 +969,18 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     }
 
     fn lookup(&mut self, a: &Attr) -> Values<'a> {
+        let slot = a.slot.map(usize::from);
+        if let Some(Some(values)) = slot.and_then(|i| self.looked_up.get(i)) {
+            return *values;
+        }
+        let values = self.look_up(a);
+        if let Some(memo) = slot.and_then(|i| self.looked_up.get_mut(i)) {
+            *memo = Some(values);
+        }
+        values
+    }
+
+    fn look_up(&mut self, a: &Attr) -> Values<'a> {
         let request = self.request;
         match request.attributes(a.written.source).lookup(&a.key) {
             Some(Found::One(s)) => Values::One(raw_scalar(s)),
@@ -729,10 +1065,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         let lefts = self.read(c, &c.left, left)?;
         let rights = self.read(c, &c.right, right)?;
         let like = like_case(op);
-        let pair = |l: Typed<'_>, ri: usize| -> bool {
-            let Some((r, pattern)) = rights.get(ri, family) else {
-                return false;
-            };
+        let pair = |l: Typed<'_>, r: Typed<'_>, pattern: Option<&Pattern>| -> bool {
             match (like, r, pattern) {
                 (Some(_), _, Some(pattern)) => apply(op, l, r, Some(pattern)),
                 // A pattern from the request: compiled now, as it could not be before.
@@ -742,27 +1075,32 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 _ => apply(op, l, r, None),
             }
         };
+        let pair_at = |l: Typed<'_>, ri: usize| -> bool {
+            rights
+                .get(ri, family)
+                .is_some_and(|(r, pattern)| pair(l, r, pattern))
+        };
         let (n_left, n_right) = (lefts.len(), rights.len());
         let mut each_left = (0..n_left).filter_map(|i| lefts.get(i, family).map(|(l, _)| l));
         let result = match c.operator.quantifier {
-            None => match (n_left, n_right, lefts.get(0, family)) {
-                (1, 1, Some((l, _))) => pair(l, 0),
+            None => match (n_left, n_right, lefts.get(0, family), rights.get(0, family)) {
+                (1, 1, Some((l, _)), Some((r, pattern))) => pair(l, r, pattern),
                 _ => {
                     self.detail(step, || "a multi-valued operand needs a quantifier (ForAnyOfAnyValues: …); without one the comparison is false".into());
                     false
                 }
             },
             Some(Quantifier::ForAnyOfAnyValues) => {
-                each_left.any(|l| (0..n_right).any(|ri| pair(l, ri)))
+                each_left.any(|l| (0..n_right).any(|ri| pair_at(l, ri)))
             }
             Some(Quantifier::ForAllOfAnyValues) => {
-                each_left.all(|l| (0..n_right).any(|ri| pair(l, ri)))
+                each_left.all(|l| (0..n_right).any(|ri| pair_at(l, ri)))
             }
             Some(Quantifier::ForAnyOfAllValues) => {
-                each_left.any(|l| (0..n_right).all(|ri| pair(l, ri)))
+                each_left.any(|l| (0..n_right).all(|ri| pair_at(l, ri)))
             }
             Some(Quantifier::ForAllOfAllValues) => {
-                each_left.all(|l| (0..n_right).all(|ri| pair(l, ri)))
+                each_left.all(|l| (0..n_right).all(|ri| pair_at(l, ri)))
             }
         };
         Ok(result)
@@ -782,6 +1120,14 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 Ok(t) => return Ok(Read::One(t, l.pattern.as_ref())),
                 Err(why) => Some((0, why)),
             },
+            Values::Literals(v) => match v
+                .iter()
+                .enumerate()
+                .find_map(|(i, l)| Some((i, l.value.err()?)))
+            {
+                None => return Ok(Read::Literals(v)),
+                failed => failed,
+            },
             _ => (0..values.len()).find_map(|i| match values.typed(i, family) {
                 Some(Err(why)) => Some((i, why)),
                 _ => None,
@@ -794,16 +1140,16 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     }
 
     fn note_missing(&mut self, a: &AttributeRef) {
-        if !RECORD {
+        let Some(record) = self.record.as_mut() else {
             return;
-        }
+        };
         let name = a.name.to_string();
-        if !self
+        if !record
             .missing
             .iter()
             .any(|m| m.source == a.source && m.name.eq_ignore_ascii_case(&name))
         {
-            self.missing.push(MissingAttribute {
+            record.missing.push(MissingAttribute {
                 source: a.source,
                 name,
                 span: a.span,
@@ -928,6 +1274,77 @@ fn show(v: &Values<'_>) -> String {
                 String::new()
             };
             format!("{{{}{more}}}", shown.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared(text: &str) -> Prepared {
+        text.parse::<Condition>()
+            .expect("the test condition parses")
+            .prepare()
+    }
+
+    #[test]
+    fn a_repeated_guard_is_decided_once() {
+        let guard = "!(ActionMatches{'a/read'} AND !SubOperationMatches{'Blob.List'})";
+        let p = prepared(&format!(
+            "({guard} OR @Resource[x] StringEquals 'a') OR ({guard} OR @Resource[X] StringEquals 'b')"
+        ));
+        let bits: std::collections::BTreeSet<u64> = p
+            .program
+            .iter()
+            .filter_map(|s| match s {
+                Step::Recall { bit, .. } => Some(*bit),
+                _ => None,
+            })
+            .collect();
+        // ActionMatches, SubOperationMatches, its NOT, the AND and the guard's NOT: five
+        // groups of two nodes each; the comparisons differ and are not shared.
+        assert_eq!(bits.len(), 5);
+        // `@Resource[x]` and `@Resource[X]` are one attribute, looked up once.
+        assert_eq!(p.remembered.len(), 1);
+    }
+
+    #[test]
+    fn prepared_once_has_no_program_and_no_trace_text() {
+        let c: Condition = "ActionMatches{'a'} OR ActionMatches{'a'}"
+            .parse()
+            .expect("parses");
+        let once = Prepared::build(&c, Use::Once);
+        assert!(once.program.is_empty() && once.leaves.is_empty());
+        let repeated = Prepared::build(&c, Use::Repeated);
+        assert!(!repeated.program.is_empty() && repeated.leaves.len() == 2);
+    }
+
+    #[test]
+    fn every_jump_goes_back_so_the_program_ends() {
+        let deep = format!(
+            "{}@Request[a] StringEquals 'b'{}",
+            "(".repeat(100),
+            ")".repeat(100)
+        );
+        for text in [
+            "ActionMatches{'a'}",
+            "NOT (ActionMatches{'a'} AND NOT ActionMatches{'b'}) OR ActionMatches{'a'}",
+            "(ActionMatches{'a'} OR ActionMatches{'b'}) AND (ActionMatches{'a'} OR ActionMatches{'b'})",
+            deep.as_str(),
+        ] {
+            let p = prepared(text);
+            for (at, step) in p.program.iter().enumerate() {
+                let targets = match *step {
+                    Step::Leaf { yes, no, .. } => vec![yes, no],
+                    Step::Recall { yes, no, start, .. } => vec![yes, no, start],
+                    Step::Remember { next, .. } => vec![next],
+                };
+                for t in targets {
+                    assert!(t >= DENY || (t as usize) < at, "{text}: step {at} jumps to {t}");
+                }
+            }
+            assert!((p.entry as usize) < p.program.len(), "{text}");
         }
     }
 }

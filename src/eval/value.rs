@@ -78,6 +78,7 @@ impl fmt::Display for Why {
 }
 
 /// Reads `raw` as `family`, or says why it cannot be.
+#[inline]
 pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
     match (family, raw) {
         (Family::String, Raw::Str(s)) => Ok(Typed::Str(s)),
