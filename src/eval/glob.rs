@@ -121,7 +121,8 @@ fn failure_table(needle: &[char]) -> Vec<usize> {
 impl Pattern {
     pub(crate) fn new(pattern: &str, syntax: Syntax, ignore_case: bool) -> Pattern {
         let norm = |c: char| if ignore_case { fold(c) } else { c };
-        let mut pieces = vec![Vec::new()];
+        // Most patterns are one piece (no `*`): sized for it, so that it grows only past a `*`.
+        let mut pieces = vec![Vec::with_capacity(pattern.len())];
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
             let tok = match (c, syntax) {
