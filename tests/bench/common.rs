@@ -26,11 +26,12 @@ pub fn seed() -> String {
     std::fs::read_to_string(corpus().join("authoring/access-levels.cond")).unwrap()
 }
 
-pub const LEAF: &str = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringEquals 'Cascade'";
-
-/// A condition of about `bytes` bytes: guarded clauses joined by AND.
+/// A condition of about `bytes` bytes: guarded clauses joined by AND, each comparing the
+/// `Project` tag with a value of its own (so that none is decided from another's memo; the
+/// guard is the same in every clause, as in conditions the portal writes), each true for a
+/// blob tagged `Project: Cascade`.
 pub fn sized(bytes: usize) -> String {
-    let clause = format!("((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR ({LEAF}))");
-    let n = (bytes / (clause.len() + 5)).max(1);
-    vec![clause; n].join(" AND ")
+    let clause = |i: usize| format!("((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringNotEquals 'Archive-{i:06}'))");
+    let n = (bytes / (clause(0).len() + 5)).max(1);
+    (0..n).map(clause).collect::<Vec<_>>().join(" AND ")
 }

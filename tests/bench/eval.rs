@@ -76,6 +76,8 @@ fn scaling(c: &mut Criterion) {
             .parse::<Condition>()
             .unwrap()
             .prepare();
+        // True, so every clause is decided.
+        assert_eq!(condition.evaluate(&request).ok(), Some(true));
         g.throughput(Throughput::Bytes((kb * 1000) as u64));
         g.bench_with_input(
             BenchmarkId::from_parameter(format!("{kb} KB")),
