@@ -31,7 +31,9 @@ pub fn seed() -> String {
 /// guard is the same in every clause, as in conditions the portal writes), each true for a
 /// blob tagged `Project: Cascade`.
 pub fn sized(bytes: usize) -> String {
-    let clause = |i: usize| format!("((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringNotEquals 'Archive-{i:06}'))");
+    let clause = |i: usize| {
+        format!("((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}} AND NOT SubOperationMatches{{'Blob.List'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringNotEquals 'Archive-{i:06}'))")
+    };
     let n = (bytes / (clause(0).len() + 5)).max(1);
     (0..n).map(clause).collect::<Vec<_>>().join(" AND ")
 }
