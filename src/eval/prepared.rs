@@ -287,12 +287,14 @@ impl Sharing {
         self.of.push(group);
     }
 
+    /// The group of `node`, if it has one.
+    fn group(&self, node: u32) -> Option<u32> {
+        self.of.get(node as usize).copied().flatten()
+    }
+
     /// The groups of `nodes`, if all have one.
     fn groups(&self, nodes: &[u32]) -> Option<Vec<u32>> {
-        nodes
-            .iter()
-            .map(|&n| self.of.get(n as usize).copied().flatten())
-            .collect()
+        nodes.iter().map(|&n| self.group(n)).collect()
     }
 
     /// The memo bit of each node: one per group of more than one node, first come first
@@ -395,10 +397,7 @@ impl Prepared {
                     if repeated {
                         let operands = p.children.get(first as usize..).unwrap_or(&[]);
                         sharing.add(match kind {
-                            NodeKind::Not(x) => sharing
-                                .groups(&[x])
-                                .and_then(|g| g.first().copied())
-                                .map(Shape::Not),
+                            NodeKind::Not(x) => sharing.group(x).map(Shape::Not),
                             NodeKind::Or { .. } => sharing.groups(operands).map(Shape::Or),
                             _ => sharing.groups(operands).map(Shape::And),
                         });
@@ -444,40 +443,40 @@ impl Prepared {
                 }),
             )
         };
-        let join = match self.nodes.get(node as usize).map(|n| &n.kind) {
-            Some(NodeKind::Or { first, len }) => Some((true, *first, *len)),
-            Some(NodeKind::And { first, len }) => Some((false, *first, *len)),
-            Some(NodeKind::Not(x)) => {
-                let x = *x;
-                let start = self.compile(x, body_no, body_yes, bits);
-                return self.recall(bit, yes, no, start);
-            }
-            _ => None,
-        };
-        let start = match join {
-            Some((is_or, first, len)) => {
-                // The last operand decides the node; each earlier one either decides it or
-                // goes on to the next.
-                let mut next = if is_or { body_no } else { body_yes };
-                for i in (first..first.saturating_add(len)).rev() {
-                    let Some(&x) = self.children.get(i as usize) else {
-                        continue;
-                    };
-                    next = if is_or {
-                        self.compile(x, body_yes, next, bits)
-                    } else {
-                        self.compile(x, next, body_no, bits)
-                    };
+        let start = match self.nodes.get(node as usize).map(|n| &n.kind) {
+            Some(&NodeKind::Not(x)) => self.compile(x, body_no, body_yes, bits),
+            Some(&NodeKind::Or { first, len }) => {
+                // The last operand decides; each earlier one decides if true, else goes on.
+                let mut next = body_no;
+                for x in self.operands(first, len).into_iter().rev() {
+                    next = self.compile(x, body_yes, next, bits);
                 }
                 next
             }
-            None => self.emit(Step::Leaf {
+            Some(&NodeKind::And { first, len }) => {
+                // The last operand decides; each earlier one decides if false, else goes on.
+                let mut next = body_yes;
+                for x in self.operands(first, len).into_iter().rev() {
+                    next = self.compile(x, next, body_no, bits);
+                }
+                next
+            }
+            _ => self.emit(Step::Leaf {
                 node,
                 yes: body_yes,
                 no: body_no,
             }),
         };
         self.recall(bit, yes, no, start)
+    }
+
+    /// The operands of an `AND` or `OR`.
+    fn operands(&self, first: u32, len: u32) -> Vec<u32> {
+        let start = first as usize;
+        self.children
+            .get(start..start + len as usize)
+            .unwrap_or(&[])
+            .to_vec()
     }
 
     /// The entry of a compiled node: its code, or for a shared one, the recall before it.
@@ -546,7 +545,7 @@ impl Prepared {
 
     /// An attribute reference prepared, with a memo slot if one is free or it has one.
     fn attribute(&mut self, a: &AttributeRef) -> Attr {
-        let mut attr = Attr::new(a, None);
+        let mut attr = Attr::new(a);
         let found = self
             .remembered
             .iter()
@@ -603,7 +602,8 @@ impl Prepared {
 }
 
 impl Attr {
-    fn new(a: &AttributeRef, slot: Option<u8>) -> Attr {
+    /// The attribute without a memo slot; [`Prepared::attribute`] gives it one.
+    fn new(a: &AttributeRef) -> Attr {
         let plain =
             |name: &str| matches!(&a.name, AttributeName::Plain(n) if n.eq_ignore_ascii_case(name));
         let fallback = match a.source {
@@ -613,7 +613,7 @@ impl Attr {
         };
         Attr {
             key: Key::new(&a.name),
-            slot,
+            slot: None,
             fallback,
             written: a.clone(),
         }
@@ -1213,27 +1213,19 @@ fn apply(op: BaseOperator, l: Typed<'_>, r: Typed<'_>, pattern: Option<&Pattern>
             StringNotLike | StringNotLikeIgnoreCase => pattern.is_some_and(|p| !p.matches(a)),
             _ => false,
         },
-        (Typed::Int(a), Typed::Int(b)) => match op {
-            NumericEquals => a == b,
-            NumericNotEquals => a != b,
-            NumericGreaterThan => a > b,
-            NumericGreaterThanEquals => a >= b,
-            NumericLessThan => a < b,
-            NumericLessThanEquals => a <= b,
+        // Integers and date-times (ticks) are both `i64`, ordered the same way.
+        (Typed::Int(a), Typed::Int(b)) | (Typed::Time(a), Typed::Time(b)) => match op {
+            NumericEquals | DateTimeEquals => a == b,
+            NumericNotEquals | DateTimeNotEquals => a != b,
+            NumericGreaterThan | DateTimeGreaterThan => a > b,
+            NumericGreaterThanEquals | DateTimeGreaterThanEquals => a >= b,
+            NumericLessThan | DateTimeLessThan => a < b,
+            NumericLessThanEquals | DateTimeLessThanEquals => a <= b,
             _ => false,
         },
         (Typed::Bool(a), Typed::Bool(b)) => match op {
             BoolEquals => a == b,
             BoolNotEquals => a != b,
-            _ => false,
-        },
-        (Typed::Time(a), Typed::Time(b)) => match op {
-            DateTimeEquals => a == b,
-            DateTimeNotEquals => a != b,
-            DateTimeGreaterThan => a > b,
-            DateTimeGreaterThanEquals => a >= b,
-            DateTimeLessThan => a < b,
-            DateTimeLessThanEquals => a <= b,
             _ => false,
         },
         (Typed::Guid(a), Typed::Guid(b)) => match op {
