@@ -29,7 +29,8 @@ struct Segment {
     toks: Vec<Tok>,
     /// The Knuth–Morris–Pratt failure table, when the segment is searched for and has no `?`.
     failure: Option<Vec<usize>>,
-    /// The segment as text, when it is the whole pattern and all literal characters.
+    /// The segment as text, when it is the whole pattern and all literal characters; as
+    /// written, not folded, so that a value written alike is found equal by bytes.
     text: Option<String>,
     /// Whether `text` is ASCII.
     ascii: bool,
@@ -71,25 +72,24 @@ pub(crate) fn starts_with_ignore_case(a: &str, b: &str) -> bool {
 }
 
 impl Segment {
-    /// `whole`: the pattern's only segment, compared whole; `middle`: one searched for.
-    fn new(toks: Vec<Tok>, whole: bool, middle: bool) -> Segment {
-        if !whole && !middle {
-            return Segment {
-                toks,
-                failure: None,
-                text: None,
-                ascii: false,
-            };
-        }
-        let literal: Option<Vec<char>> = toks
-            .iter()
+    /// A segment of `written` tokens, matched as `norm` makes them. `whole`: the pattern's
+    /// only segment, compared whole; `middle`: one searched for.
+    fn new(written: Vec<Tok>, norm: impl Fn(char) -> char, whole: bool, middle: bool) -> Segment {
+        let text: Option<String> = whole
+            .then(|| literal(&written))
+            .flatten()
+            .map(|cs| cs.into_iter().collect());
+        let toks: Vec<Tok> = written
+            .into_iter()
             .map(|t| match t {
-                Tok::Char(c) => Some(*c),
-                Tok::Any => None,
+                Tok::Char(c) => Tok::Char(norm(c)),
+                Tok::Any => Tok::Any,
             })
             .collect();
-        let failure = literal.as_deref().filter(|_| middle).map(failure_table);
-        let text: Option<String> = literal.filter(|_| whole).map(|cs| cs.into_iter().collect());
+        let failure = middle
+            .then(|| literal(&toks))
+            .flatten()
+            .map(|cs| failure_table(&cs));
         let ascii = text.as_deref().is_some_and(str::is_ascii);
         Segment {
             toks,
@@ -98,6 +98,16 @@ impl Segment {
             ascii,
         }
     }
+}
+
+/// The characters of `toks`, if none is a wildcard.
+fn literal(toks: &[Tok]) -> Option<Vec<char>> {
+    toks.iter()
+        .map(|t| match t {
+            Tok::Char(c) => Some(*c),
+            Tok::Any => None,
+        })
+        .collect()
 }
 
 /// The KMP failure table of `needle`.
@@ -138,7 +148,7 @@ impl Pattern {
                     }
                     _ => Tok::Char('\\'),
                 },
-                (c, _) => Tok::Char(norm(c)),
+                (c, _) => Tok::Char(c),
             };
             if let Some(last) = pieces.last_mut() {
                 last.push(tok);
@@ -150,7 +160,7 @@ impl Pattern {
                 pieces
                     .into_iter()
                     .enumerate()
-                    .map(|(i, toks)| Segment::new(toks, n == 1, 0 < i && i + 1 < n))
+                    .map(|(i, toks)| Segment::new(toks, norm, n == 1, 0 < i && i + 1 < n))
                     .collect()
             },
             fold: ignore_case,
@@ -198,11 +208,8 @@ impl Pattern {
             // An ASCII text of n characters matches only a value of n characters: of n bytes,
             // where comparing bytes decides, or of more, when some are not ASCII.
             if value.len() == text.len() {
-                return if self.fold {
-                    value.eq_ignore_ascii_case(text)
-                } else {
-                    value == text
-                };
+                // Bytes first: values are usually written as the pattern is.
+                return value == text || (self.fold && value.eq_ignore_ascii_case(text));
             }
             if value.len() < text.len() || value.is_ascii() {
                 return false;
