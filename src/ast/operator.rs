@@ -113,6 +113,22 @@ pub enum Quantifier {
 }
 
 impl Quantifier {
+    /// Whether every left value must satisfy the comparison (`ForAll…`), not just one.
+    pub fn all_left(self) -> bool {
+        matches!(
+            self,
+            Quantifier::ForAllOfAnyValues | Quantifier::ForAllOfAllValues
+        )
+    }
+
+    /// Whether each left value must satisfy it with every right value (`…OfAllValues`).
+    pub fn all_right(self) -> bool {
+        matches!(
+            self,
+            Quantifier::ForAnyOfAllValues | Quantifier::ForAllOfAllValues
+        )
+    }
+
     /// All four quantifiers.
     pub const ALL: &'static [Quantifier] = &[
         Quantifier::ForAnyOfAnyValues,

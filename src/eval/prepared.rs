@@ -64,16 +64,17 @@ pub struct Prepared {
 enum Step {
     /// Decide the leaf `node`, then go to `yes` or `no`.
     Leaf { node: u32, yes: u32, no: u32 },
-    /// A shared subtree: if this evaluation decided it already, go to `yes` or `no` as it was
-    /// decided; else go to `start`, its code, whose exits pass through [`Step::Remember`].
+    /// A shared subtree, remembered in memo `slot`: if this evaluation decided it already, go
+    /// to `yes` or `no` as it was decided; else go to `start`, its code, whose exits pass
+    /// through [`Step::Remember`].
     Recall {
-        bit: u64,
+        slot: u8,
         yes: u32,
         no: u32,
         start: u32,
     },
-    /// Remember that the subtree of `bit` decided `value`, then go to `next`.
-    Remember { bit: u64, value: bool, next: u32 },
+    /// Remember that the subtree of memo `slot` decided `value`, then go to `next`.
+    Remember { slot: u8, value: bool, next: u32 },
 }
 
 const ALLOW: u32 = u32::MAX;
@@ -86,7 +87,7 @@ struct Node {
 }
 
 /// How many shared decisions one evaluation remembers: two `u64` bit sets.
-const MEMO_SLOTS: u32 = 64;
+const MEMO_SLOTS: u8 = 64;
 
 /// How many distinct attributes one evaluation remembers once looked up (the first met when
 /// the condition is prepared); conditions compare the same few attributes again and again.
@@ -160,9 +161,10 @@ struct Side {
 #[derive(Clone, Debug)]
 enum PreparedOperand {
     Attribute(Attr),
-    /// One literal (`set` false) or a set of them.
+    /// One literal (`set` false) or a set of them; `valid` when all read as the family.
     Literals {
         set: bool,
+        valid: bool,
         values: Vec<Lit>,
     },
 }
@@ -258,6 +260,8 @@ struct Sharing {
     groups: std::collections::HashMap<Shape, u32>,
     /// Each node's group; `None` for a node never shared (one deeper than evaluation goes).
     of: Vec<Option<u32>>,
+    /// Each node's parent, `None` for the root (or while not yet joined).
+    parents: Vec<Option<u32>>,
     /// How many nodes each group has.
     sizes: Vec<u32>,
 }
@@ -285,6 +289,23 @@ impl Sharing {
             group
         });
         self.of.push(group);
+        self.parents.push(None);
+    }
+
+    /// Records `parent` as the parent of each of `operands`.
+    fn adopt(&mut self, parent: u32, operands: &[u32]) {
+        for &x in operands {
+            if let Some(p) = self.parents.get_mut(x as usize) {
+                *p = Some(parent);
+            }
+        }
+    }
+
+    /// How many nodes the group of `node` has; a node without a group counts as one.
+    fn size_of(&self, node: Option<u32>) -> u32 {
+        node.and_then(|n| self.group(n))
+            .and_then(|g| self.sizes.get(g as usize).copied())
+            .unwrap_or(1)
     }
 
     /// The group of `node`, if it has one.
@@ -297,26 +318,41 @@ impl Sharing {
         nodes.iter().map(|&n| self.group(n)).collect()
     }
 
-    /// The memo bit of each node: one per group of more than one node, first come first
-    /// served (bottom-up, left to right) while bits last; 0 for the others.
-    fn bits(&self) -> Vec<u64> {
-        let mut of_group: Vec<u64> = vec![0; self.sizes.len()];
+    /// The memo slot of each node: one per group decided more than once, first come first
+    /// served (bottom-up, left to right) while slots last; `None` for the others. A group is decided
+    /// more than once when it has more nodes than its parent's group: a group that occurs only
+    /// as the same operand of a shared parent is decided once, with the parent, which
+    /// remembers it (the portal's guard needs one slot, not one for each of its five nodes).
+    fn slots(&self) -> Vec<Option<u8>> {
+        let n_groups = self.sizes.len();
+        let mut repeated = vec![false; n_groups];
+        for (node, parent) in self.parents.iter().enumerate() {
+            let node = Some(index(node));
+            let size = self.size_of(node);
+            if size >= 2 && size > self.size_of(*parent) {
+                if let Some(r) = node
+                    .and_then(|n| self.group(n))
+                    .and_then(|g| repeated.get_mut(g as usize))
+                {
+                    *r = true;
+                }
+            }
+        }
+        let mut of_group: Vec<Option<u8>> = vec![None; n_groups];
         let mut used = 0;
         self.of
             .iter()
             .map(|group| {
-                let Some(group) = *group else { return 0 };
-                if self.sizes.get(group as usize).is_none_or(|&n| n < 2) {
-                    return 0;
+                let group = (*group)?;
+                if !repeated.get(group as usize).copied().unwrap_or(false) {
+                    return None;
                 }
-                let Some(bit) = of_group.get_mut(group as usize) else {
-                    return 0;
-                };
-                if *bit == 0 && used < MEMO_SLOTS {
-                    *bit = 1 << used;
+                let slot = of_group.get_mut(group as usize)?;
+                if slot.is_none() && used < MEMO_SLOTS {
+                    *slot = Some(used);
                     used += 1;
                 }
-                *bit
+                *slot
             })
             .collect()
     }
@@ -395,12 +431,17 @@ impl Prepared {
                         _ => NodeKind::And { first, len },
                     };
                     if repeated {
-                        let operands = p.children.get(first as usize..).unwrap_or(&[]);
+                        let node = index(p.nodes.len());
+                        let operands = match kind {
+                            NodeKind::Not(ref x) => std::slice::from_ref(x),
+                            _ => p.children.get(first as usize..).unwrap_or(&[]),
+                        };
                         sharing.add(match kind {
                             NodeKind::Not(x) => sharing.group(x).map(Shape::Not),
                             NodeKind::Or { .. } => sharing.groups(operands).map(Shape::Or),
                             _ => sharing.groups(operands).map(Shape::And),
                         });
+                        sharing.adopt(node, operands);
                     }
                     built.push(p.push(e.span, kind));
                 }
@@ -408,7 +449,7 @@ impl Prepared {
         }
         p.root = built.pop().unwrap_or(0);
         if repeated {
-            p.entry = p.compile(p.root, ALLOW, DENY, &sharing.bits());
+            p.entry = p.compile(p.root, ALLOW, DENY, &sharing.slots());
         }
         p
     }
@@ -425,31 +466,30 @@ impl Prepared {
 
     /// Compiles `node` to steps that go to `yes` when it is true and to `no` when it is false,
     /// and returns the first. Recursive, but the tree is cut at the evaluation depth guard.
-    fn compile(&mut self, node: u32, yes: u32, no: u32, bits: &[u64]) -> u32 {
-        let bit = bits.get(node as usize).copied().unwrap_or(0);
-        let (body_yes, body_no) = if bit == 0 {
-            (yes, no)
-        } else {
-            (
+    fn compile(&mut self, node: u32, yes: u32, no: u32, slots: &[Option<u8>]) -> u32 {
+        let slot = slots.get(node as usize).copied().flatten();
+        let (body_yes, body_no) = match slot {
+            None => (yes, no),
+            Some(slot) => (
                 self.emit(Step::Remember {
-                    bit,
+                    slot,
                     value: true,
                     next: yes,
                 }),
                 self.emit(Step::Remember {
-                    bit,
+                    slot,
                     value: false,
                     next: no,
                 }),
-            )
+            ),
         };
         let start = match self.nodes.get(node as usize).map(|n| &n.kind) {
-            Some(&NodeKind::Not(x)) => self.compile(x, body_no, body_yes, bits),
+            Some(&NodeKind::Not(x)) => self.compile(x, body_no, body_yes, slots),
             Some(&NodeKind::Or { first, len }) => {
                 // The last operand decides; each earlier one decides if true, else goes on.
                 let mut next = body_no;
                 for x in self.operands(first, len).into_iter().rev() {
-                    next = self.compile(x, body_yes, next, bits);
+                    next = self.compile(x, body_yes, next, slots);
                 }
                 next
             }
@@ -457,7 +497,7 @@ impl Prepared {
                 // The last operand decides; each earlier one decides if false, else goes on.
                 let mut next = body_yes;
                 for x in self.operands(first, len).into_iter().rev() {
-                    next = self.compile(x, next, body_no, bits);
+                    next = self.compile(x, next, body_no, slots);
                 }
                 next
             }
@@ -467,7 +507,15 @@ impl Prepared {
                 no: body_no,
             }),
         };
-        self.recall(bit, yes, no, start)
+        match slot {
+            None => start,
+            Some(slot) => self.emit(Step::Recall {
+                slot,
+                yes,
+                no,
+                start,
+            }),
+        }
     }
 
     /// The operands of an `AND` or `OR`.
@@ -477,19 +525,6 @@ impl Prepared {
             .get(start..start + len as usize)
             .unwrap_or(&[])
             .to_vec()
-    }
-
-    /// The entry of a compiled node: its code, or for a shared one, the recall before it.
-    fn recall(&mut self, bit: u64, yes: u32, no: u32, start: u32) -> u32 {
-        if bit == 0 {
-            return start;
-        }
-        self.emit(Step::Recall {
-            bit,
-            yes,
-            no,
-            start,
-        })
     }
 
     /// The node of a leaf expression.
@@ -517,14 +552,8 @@ impl Prepared {
                     span: o.span,
                     operand: match &o.kind {
                         OperandKind::Attribute(a) => PreparedOperand::Attribute(self.attribute(a)),
-                        OperandKind::Literal(l) => PreparedOperand::Literals {
-                            set: false,
-                            values: vec![Lit::new(l, family, patterns)],
-                        },
-                        OperandKind::Set(ls) => PreparedOperand::Literals {
-                            set: true,
-                            values: ls.iter().map(|l| Lit::new(l, family, patterns)).collect(),
-                        },
+                        OperandKind::Literal(l) => Lit::operand(false, [l], family, patterns),
+                        OperandKind::Set(ls) => Lit::operand(true, ls, family, patterns),
                     },
                 };
                 NodeKind::Compare {
@@ -621,6 +650,24 @@ impl Attr {
 }
 
 impl Lit {
+    /// A literal operand, each literal read as `family`.
+    fn operand<'l>(
+        set: bool,
+        literals: impl IntoIterator<Item = &'l Literal>,
+        family: Family,
+        like: Option<bool>,
+    ) -> PreparedOperand {
+        let values: Vec<Lit> = literals
+            .into_iter()
+            .map(|l| Lit::new(l, family, like))
+            .collect();
+        PreparedOperand::Literals {
+            set,
+            valid: values.iter().all(|l| l.value.is_ok()),
+            values,
+        }
+    }
+
     fn new(l: &Literal, family: Family, like: Option<bool>) -> Lit {
         let read = typed(raw_literal(l), family);
         let pattern = match (read, like) {
@@ -643,7 +690,7 @@ fn raw_literal(l: &Literal) -> Raw<'_> {
         LiteralKind::String(s) => Raw::Str(s),
         LiteralKind::Integer(n) => Raw::Int(*n),
         LiteralKind::Bool(b) => Raw::Bool(*b),
-        LiteralKind::Guid(g) => Raw::Guid(g.value, &g.text),
+        LiteralKind::Guid(g) => Raw::Guid(&g.text),
     }
 }
 
@@ -901,20 +948,18 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                     }
                 }
                 Some(&Step::Recall {
-                    bit,
+                    slot,
                     yes,
                     no,
                     start,
-                }) => match (self.known & bit != 0, self.decided & bit != 0) {
+                }) => match (self.known >> slot & 1 != 0, self.decided >> slot & 1 != 0) {
                     (false, _) => start,
                     (true, true) => yes,
                     (true, false) => no,
                 },
-                Some(&Step::Remember { bit, value, next }) => {
-                    self.known |= bit;
-                    if value {
-                        self.decided |= bit;
-                    }
+                Some(&Step::Remember { slot, value, next }) => {
+                    self.known |= 1 << slot;
+                    self.decided |= u64::from(value) << slot;
                     next
                 }
             };
@@ -1008,8 +1053,12 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     fn values(&mut self, side: &'a Side) -> Values<'a> {
         match &side.operand {
             PreparedOperand::Attribute(a) => self.lookup(a),
-            PreparedOperand::Literals { set: true, values } => Values::Literals(values),
-            PreparedOperand::Literals { set: false, values } => match values.first() {
+            PreparedOperand::Literals {
+                set: true, values, ..
+            } => Values::Literals(values),
+            PreparedOperand::Literals {
+                set: false, values, ..
+            } => match values.first() {
                 Some(l) => Values::Literal(l),
                 None => Values::Literals(values),
             },
@@ -1017,6 +1066,11 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     }
 
     fn compare(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
+        if !RECORD {
+            if let Some(result) = self.direct(c) {
+                return Ok(result);
+            }
+        }
         let op = c.operator.base;
         let family = op.family();
         let left = self.values(&c.left);
@@ -1081,29 +1135,76 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 .is_some_and(|(r, pattern)| pair(l, r, pattern))
         };
         let (n_left, n_right) = (lefts.len(), rights.len());
-        let mut each_left = (0..n_left).filter_map(|i| lefts.get(i, family).map(|(l, _)| l));
-        let result = match c.operator.quantifier {
-            None => match (n_left, n_right, lefts.get(0, family), rights.get(0, family)) {
-                (1, 1, Some((l, _)), Some((r, pattern))) => pair(l, r, pattern),
-                _ => {
-                    self.detail(step, || "a multi-valued operand needs a quantifier (ForAnyOfAnyValues: …); without one the comparison is false".into());
-                    false
-                }
+        let each_left = (0..n_left).filter_map(|i| lefts.get(i, family).map(|(l, _)| l));
+        match quantify(c.operator.quantifier, n_left, each_left, n_right, pair_at) {
+            Some(result) => Ok(result),
+            None => {
+                self.detail(step, || "a multi-valued operand needs a quantifier (ForAnyOfAnyValues: …); without one the comparison is false".into());
+                Ok(false)
+            }
+        }
+    }
+
+    /// Decides an attribute against literals that all read as the operator's family (the
+    /// shape of nearly every comparison) straight from the attribute's values: none of the
+    /// general path's views, and nothing to record. `None` leaves the comparison to the
+    /// general path: another shape, or one that reports (a missing attribute, a dictionary,
+    /// a value not of the family). Only the fast path uses it, so the property tests check
+    /// it against the traced general path.
+    #[inline]
+    fn direct(&mut self, c: &'a Compare) -> Option<bool> {
+        let (
+            PreparedOperand::Attribute(a),
+            PreparedOperand::Literals {
+                valid: true,
+                values: rights,
+                ..
             },
-            Some(Quantifier::ForAnyOfAnyValues) => {
-                each_left.any(|l| (0..n_right).any(|ri| pair_at(l, ri)))
-            }
-            Some(Quantifier::ForAllOfAnyValues) => {
-                each_left.all(|l| (0..n_right).any(|ri| pair_at(l, ri)))
-            }
-            Some(Quantifier::ForAnyOfAllValues) => {
-                each_left.any(|l| (0..n_right).all(|ri| pair_at(l, ri)))
-            }
-            Some(Quantifier::ForAllOfAllValues) => {
-                each_left.all(|l| (0..n_right).all(|ri| pair_at(l, ri)))
+        ) = (&c.left.operand, &c.right.operand)
+        else {
+            return None;
+        };
+        let values = self.lookup(a);
+        let op = c.operator.base;
+        let family = op.family();
+        let with = |l: Typed<'_>, r: &Lit| {
+            r.typed()
+                .is_ok_and(|rt| apply(op, l, rt, r.pattern.as_ref()))
+        };
+        // What the quantifier asks of each left value and of the right side; without one,
+        // the comparison decides one value against one literal, else it is false.
+        let quantifier = c.operator.quantifier;
+        let (all_left, all_right) =
+            quantifier.map_or((false, false), |q| (q.all_left(), q.all_right()));
+        let against = |l: Typed<'_>| {
+            if all_right {
+                rights.iter().all(|r| with(l, r))
+            } else {
+                rights.iter().any(|r| with(l, r))
             }
         };
-        Ok(result)
+        match values {
+            Values::Missing | Values::Dictionary => None,
+            Values::One(raw) => {
+                let l = typed(raw, family).ok()?;
+                Some((quantifier.is_some() || rights.len() == 1) && against(l))
+            }
+            _ => {
+                let n = values.len();
+                let compares = quantifier.is_some() || (n == 1 && rights.len() == 1);
+                // Every value must read as the family, also after the quantifier decides.
+                let mut result = compares && all_left;
+                let mut decided = !compares;
+                for i in 0..n {
+                    let l = values.raw(i).and_then(|r| typed(r, family).ok())?;
+                    if !decided && against(l) != all_left {
+                        result = !all_left;
+                        decided = true;
+                    }
+                }
+                Some(result)
+            }
+        }
     }
 
     /// An operand's values read as the operator's family; the first that cannot be is an
@@ -1156,6 +1257,35 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
             });
         }
     }
+}
+
+/// Whether `n_left` values (`lefts`) and `n_right` (by index) satisfy `test` as the quantifier
+/// requires; `None` without a quantifier when an operand does not have exactly one value.
+#[inline]
+fn quantify<'v>(
+    quantifier: Option<Quantifier>,
+    n_left: usize,
+    mut lefts: impl Iterator<Item = Typed<'v>>,
+    n_right: usize,
+    test: impl Fn(Typed<'v>, usize) -> bool,
+) -> Option<bool> {
+    let (all_left, all_right) = match quantifier {
+        None if n_left == 1 && n_right == 1 => return lefts.next().map(|l| test(l, 0)),
+        None => return None,
+        Some(q) => (q.all_left(), q.all_right()),
+    };
+    let against = |l: Typed<'v>| {
+        if all_right {
+            (0..n_right).all(|ri| test(l, ri))
+        } else {
+            (0..n_right).any(|ri| test(l, ri))
+        }
+    };
+    Some(if all_left {
+        lefts.all(against)
+    } else {
+        lefts.any(against)
+    })
 }
 
 /// A leaf's single-line text, for the trace.
@@ -1286,17 +1416,17 @@ mod tests {
         let p = prepared(&format!(
             "({guard} OR @Resource[x] StringEquals 'a') OR ({guard} OR @Resource[X] StringEquals 'b')"
         ));
-        let bits: std::collections::BTreeSet<u64> = p
+        let slots: std::collections::BTreeSet<u8> = p
             .program
             .iter()
             .filter_map(|s| match s {
-                Step::Recall { bit, .. } => Some(*bit),
+                Step::Recall { slot, .. } => Some(*slot),
                 _ => None,
             })
             .collect();
-        // ActionMatches, SubOperationMatches, its NOT, the AND and the guard's NOT: five
-        // groups of two nodes each; the comparisons differ and are not shared.
-        assert_eq!(bits.len(), 5);
+        // The guard's five nodes form five groups of two nodes each, but only the guard's NOT
+        // is decided twice: its operands are remembered with it. The comparisons differ.
+        assert_eq!(slots.len(), 1);
         // `@Resource[x]` and `@Resource[X]` are one attribute, looked up once.
         assert_eq!(p.remembered.len(), 1);
     }

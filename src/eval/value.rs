@@ -13,8 +13,8 @@ pub(crate) enum Raw<'a> {
     Str(&'a str),
     Int(i64),
     Bool(bool),
-    /// A bare GUID literal: its value and its text.
-    Guid(uuid::Uuid, &'a str),
+    /// A bare GUID literal, as written (read as a GUID when the condition is prepared).
+    Guid(&'a str),
     /// A time supplied by the clock, in ticks.
     Time(i64),
 }
@@ -26,7 +26,7 @@ impl fmt::Display for Raw<'_> {
             Raw::Str(s) => write!(f, "'{s}'"),
             Raw::Int(n) => write!(f, "{n}"),
             Raw::Bool(b) => write!(f, "{b}"),
-            Raw::Guid(_, text) => f.write_str(text),
+            Raw::Guid(text) => f.write_str(text),
             Raw::Time(t) => f.write_str(&format_ticks(*t)),
         }
     }
@@ -82,7 +82,7 @@ impl fmt::Display for Why {
 pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
     match (family, raw) {
         (Family::String, Raw::Str(s)) => Ok(Typed::Str(s)),
-        (Family::String, Raw::Guid(_, text)) => Ok(Typed::Str(text)),
+        (Family::String, Raw::Guid(text)) => Ok(Typed::Str(text)),
         (Family::Numeric, Raw::Int(n)) => Ok(Typed::Int(n)),
         (Family::Numeric, Raw::Str(s)) => parse_integer(s).map(Typed::Int).ok_or(Why::NotInteger),
         (Family::Bool, Raw::Bool(b)) => Ok(Typed::Bool(b)),
@@ -91,8 +91,9 @@ pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
         (Family::Bool, Raw::Str(_)) => Err(Why::NotBool),
         (Family::DateTime, Raw::Time(t)) => Ok(Typed::Time(t)),
         (Family::DateTime, Raw::Str(s)) => datetime_ticks(s).map(Typed::Time),
-        (Family::Guid, Raw::Guid(g, _)) => Ok(Typed::Guid(g.as_u128())),
-        (Family::Guid, Raw::Str(s)) => parse_guid(s).map(Typed::Guid).ok_or(Why::NotGuid),
+        (Family::Guid, Raw::Str(s) | Raw::Guid(s)) => {
+            parse_guid(s).map(Typed::Guid).ok_or(Why::NotGuid)
+        }
         (_, raw) => Err(Why::Kind(kind_name(raw), family)),
     }
 }
@@ -102,7 +103,7 @@ fn kind_name(raw: Raw<'_>) -> &'static str {
         Raw::Str(_) => "a string",
         Raw::Int(_) => "an integer",
         Raw::Bool(_) => "a boolean",
-        Raw::Guid(..) => "a GUID",
+        Raw::Guid(_) => "a GUID",
         Raw::Time(_) => "a date-time",
     }
 }
@@ -143,56 +144,56 @@ pub(crate) fn parse_datetime(s: &str) -> Result<i64, String> {
 /// [`parse_datetime`] without building a message: arithmetic on the bytes, no allocation.
 fn datetime_ticks(s: &str) -> Result<i64, Why> {
     let b = s.as_bytes();
-    if b.len() < 20 || b.last() != Some(&b'Z') {
+    // `YYYY-MM-DDThh:mm:ss` and then `Z` or `.fffffffZ`.
+    let Some((head, tail)) = b.split_first_chunk::<19>() else {
         return Err(Why::DateTimeShape);
-    }
-    // The value of the digits at `at..at + n`, `None` if one is not a digit.
-    let num = |at: usize, n: usize| -> Option<i64> {
-        let digits = b.get(at..at + n)?;
-        digits.iter().try_fold(0i64, |v, d| {
-            d.is_ascii_digit().then(|| v * 10 + i64::from(d - b'0'))
-        })
     };
-    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
-    if separators.iter().any(|(at, c)| b.get(*at) != Some(c)) {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1] =
+        *head
+    else {
         return Err(Why::DateTimeShape);
-    }
+    };
     let fields = (|| {
         Some([
-            num(0, 4)?,
-            num(5, 2)?,
-            num(8, 2)?,
-            num(11, 2)?,
-            num(14, 2)?,
-            num(17, 2)?,
+            number(&[y0, y1, y2, y3])?,
+            number(&[m0, m1])?,
+            number(&[d0, d1])?,
+            number(&[h0, h1])?,
+            number(&[i0, i1])?,
+            number(&[s0, s1])?,
         ])
     })();
     let Some([year, month, day, hour, minute, second]) = fields else {
         return Err(Why::DateTimeShape);
     };
-    if b.len() != 20 && b.get(19) != Some(&b'.') {
-        return Err(Why::DateTimeShape);
-    }
+    let fraction = match tail {
+        [b'Z'] => None,
+        [b'.', digits @ .., b'Z'] => Some(digits),
+        _ => return Err(Why::DateTimeShape),
+    };
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return Err(Why::CalendarDate);
     }
     if hour > 23 || minute > 59 || second > 59 {
         return Err(Why::TimeOfDay);
     }
-    // After the seconds: `Z`, or `.`, one to seven digits, `Z`.
-    let fraction = match b.len() {
-        20 => Ok(0),
-        n @ 22..=28 => {
-            let digits = n - 21;
-            num(20, digits)
-                .map(|value| value * 10i64.pow(7 - digits as u32))
-                .ok_or(Why::FractionDigits)
-        }
-        _ => Err(Why::FractionDigits),
+    // One to seven digits after `.`, in units of 100 ns.
+    let ticks_fraction = match fraction {
+        None => 0,
+        Some(digits @ [_, ..]) if digits.len() <= 7 => number(digits)
+            .map(|value| value * 10i64.pow(7 - digits.len() as u32))
+            .ok_or(Why::FractionDigits)?,
+        Some(_) => return Err(Why::FractionDigits),
     };
-    let ticks_fraction = fraction?;
     let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second;
     Ok(seconds * TICKS_PER_SECOND + ticks_fraction)
+}
+
+/// The value of a run of decimal digits (at most 7 here), `None` if one is not a digit.
+fn number(digits: &[u8]) -> Option<i64> {
+    digits.iter().try_fold(0i64, |v, d| {
+        d.is_ascii_digit().then(|| v * 10 + i64::from(d - b'0'))
+    })
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
