@@ -192,10 +192,11 @@ impl Key {
                 let unmarked = DICTIONARY_SUFFIXES
                     .iter()
                     .filter_map(|suffix| {
+                        // The first `:` right after the suffix.
                         let at = lower
-                            .match_indices(suffix)
-                            .map(|(i, _)| i + suffix.len())
-                            .find(|&at| lower.get(at..at + 1) == Some(":"))?;
+                            .match_indices(':')
+                            .map(|(i, _)| i)
+                            .find(|&at| lower.get(..at).is_some_and(|d| d.ends_with(suffix)))?;
                         Some((
                             Name::new(lower.get(..at)?),
                             plain.get(at + 1..)?.to_string(),

@@ -102,12 +102,15 @@ impl Segment {
 
 /// The characters of `toks`, if none is a wildcard.
 fn literal(toks: &[Tok]) -> Option<Vec<char>> {
-    toks.iter()
-        .map(|t| match t {
-            Tok::Char(c) => Some(*c),
-            Tok::Any => None,
-        })
-        .collect()
+    // Sized up front: collecting through `Option` would grow the vector from nothing.
+    let mut chars = Vec::with_capacity(toks.len());
+    for t in toks {
+        match t {
+            Tok::Char(c) => chars.push(*c),
+            Tok::Any => return None,
+        }
+    }
+    Some(chars)
 }
 
 /// The KMP failure table of `needle`.
