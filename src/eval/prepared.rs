@@ -1013,6 +1013,8 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         }
     }
 
+    /// The values of `a`, from the memo when this evaluation looked it up before.
+    #[inline]
     fn lookup(&mut self, a: &Attr) -> Values<'a> {
         let slot = a.slot.map(usize::from);
         if let Some(Some(values)) = slot.and_then(|i| self.looked_up.get(i)) {
@@ -1025,6 +1027,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         values
     }
 
+    #[inline(never)]
     fn look_up(&mut self, a: &Attr) -> Values<'a> {
         let request = self.request;
         match request.attributes(a.written.source).lookup(&a.key) {
