@@ -1152,8 +1152,8 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// shape of nearly every comparison) straight from the attribute's values: none of the
     /// general path's views, and nothing to record. `None` leaves the comparison to the
     /// general path: another shape, or one that reports (a missing attribute, a dictionary,
-    /// a value not of the family). Only the fast path uses it, so the property tests check
-    /// it against the traced general path.
+    /// a value not of the family). Only evaluations that record nothing use it; the traced
+    /// one takes the general path, so the property tests check the two against each other.
     #[inline]
     fn direct(&mut self, c: &'a Compare) -> Option<bool> {
         let (
