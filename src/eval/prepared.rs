@@ -148,8 +148,85 @@ enum Fallback {
 #[derive(Clone, Debug)]
 struct Compare {
     operator: Operator,
+    /// The operator's family, the test it applies to each pair and whether it negates it.
+    family: Family,
+    test: Test,
+    negate: bool,
     left: Side,
     right: Side,
+}
+
+/// What an operator asks of one pair of values, its negation apart: `StringNotEquals` is
+/// `StringEquals` negated, pair by pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Test {
+    Equals,
+    EqualsIgnoreCase,
+    StartsWith,
+    StartsWithIgnoreCase,
+    /// `…Like`: the pattern carries its case rule.
+    Like,
+    Greater,
+    AtLeast,
+    Less,
+    AtMost,
+}
+
+impl Test {
+    /// The test of `op`, and whether `op` negates it.
+    fn of(op: BaseOperator) -> (Test, bool) {
+        use BaseOperator::*;
+        match op {
+            StringEquals | NumericEquals | DateTimeEquals | BoolEquals | GuidEquals => {
+                (Test::Equals, false)
+            }
+            StringNotEquals | NumericNotEquals | DateTimeNotEquals | BoolNotEquals
+            | GuidNotEquals => (Test::Equals, true),
+            StringEqualsIgnoreCase => (Test::EqualsIgnoreCase, false),
+            StringNotEqualsIgnoreCase => (Test::EqualsIgnoreCase, true),
+            StringStartsWith => (Test::StartsWith, false),
+            StringNotStartsWith => (Test::StartsWith, true),
+            StringStartsWithIgnoreCase => (Test::StartsWithIgnoreCase, false),
+            StringNotStartsWithIgnoreCase => (Test::StartsWithIgnoreCase, true),
+            StringLike | StringLikeIgnoreCase => (Test::Like, false),
+            StringNotLike | StringNotLikeIgnoreCase => (Test::Like, true),
+            NumericGreaterThan | DateTimeGreaterThan => (Test::Greater, false),
+            NumericGreaterThanEquals | DateTimeGreaterThanEquals => (Test::AtLeast, false),
+            NumericLessThan | DateTimeLessThan => (Test::Less, false),
+            NumericLessThanEquals | DateTimeLessThanEquals => (Test::AtMost, false),
+        }
+    }
+
+    /// The test on two strings.
+    #[inline]
+    fn texts(self, a: &str, b: &str) -> bool {
+        match self {
+            Test::Equals => a == b,
+            Test::EqualsIgnoreCase => eq_ignore_case(a, b),
+            Test::StartsWith => a.starts_with(b),
+            Test::StartsWithIgnoreCase => starts_with_ignore_case(a, b),
+            _ => false,
+        }
+    }
+
+    /// The test on two integers, or two date-times in ticks.
+    #[inline]
+    fn numbers(self, a: i64, b: i64) -> bool {
+        match self {
+            Test::Equals => a == b,
+            Test::Greater => a > b,
+            Test::AtLeast => a >= b,
+            Test::Less => a < b,
+            Test::AtMost => a <= b,
+            _ => false,
+        }
+    }
+
+    /// The test on two values of a family compared only for equality (booleans, GUIDs).
+    #[inline]
+    fn equal<T: PartialEq>(self, a: T, b: T) -> bool {
+        self == Test::Equals && a == b
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -161,60 +238,93 @@ struct Side {
 #[derive(Clone, Debug)]
 enum PreparedOperand {
     Attribute(Attr),
-    /// One literal (`set` false) or a set of them; `valid` when all read as the family.
-    Literals {
-        set: bool,
-        valid: bool,
-        values: Vec<Lit>,
-    },
+    Literals(Literals),
 }
 
-/// A literal, read once as its operator's family.
+/// A literal operand, one literal (`set` false) or a set of them, read once as its operator's
+/// family.
 #[derive(Clone, Debug)]
-struct Lit {
-    written: Literal,
-    /// Its value, or why it is not one of the family (an error only if evaluation reaches it).
-    value: Result<Owned, Why>,
-    /// The compiled pattern, for the right operand of a `…Like` operator.
-    pattern: Option<Pattern>,
+struct Literals {
+    set: bool,
+    /// As written: for messages, and the text of string literals.
+    written: Vec<Literal>,
+    /// The literals in the form their family compares; or the first that is not of the family,
+    /// and why (an error only if evaluation reaches it).
+    read: Result<Typeds, (usize, Why)>,
 }
 
-/// A [`Typed`] value without the text of a string, which is the literal's own.
-#[derive(Clone, Copy, Debug)]
-enum Owned {
-    Str,
-    Int(i64),
-    Bool(bool),
-    Guid(u128),
-    Time(i64),
+/// Literals read as one family, each family's values in a slice of their own, so that
+/// comparing against them reads no variants.
+#[derive(Clone, Debug)]
+enum Typeds {
+    /// Strings (also GUIDs written bare, read as text): the text is the literal's own.
+    Strings,
+    /// Strings compiled as the patterns of a `…Like` operator.
+    Patterns(Vec<Pattern>),
+    Integers(Vec<i64>),
+    /// Date-times, in ticks.
+    Times(Vec<i64>),
+    Bools(Vec<bool>),
+    Guids(Vec<u128>),
 }
 
-impl Owned {
-    fn new(t: Typed<'_>) -> Owned {
-        match t {
-            Typed::Str(_) => Owned::Str,
-            Typed::Int(n) => Owned::Int(n),
-            Typed::Bool(b) => Owned::Bool(b),
-            Typed::Guid(g) => Owned::Guid(g),
-            Typed::Time(t) => Owned::Time(t),
+impl Literals {
+    /// The `i`th literal, as read, with its pattern when it was compiled as one.
+    fn get(&self, i: usize) -> Option<(Typed<'_>, Option<&Pattern>)> {
+        let text = || self.written.get(i).and_then(text_of).map(Typed::Str);
+        match self.read.as_ref().ok()? {
+            Typeds::Strings => Some((text()?, None)),
+            Typeds::Patterns(ps) => Some((text()?, Some(ps.get(i)?))),
+            Typeds::Integers(v) => v.get(i).map(|&n| (Typed::Int(n), None)),
+            Typeds::Times(v) => v.get(i).map(|&t| (Typed::Time(t), None)),
+            Typeds::Bools(v) => v.get(i).map(|&b| (Typed::Bool(b), None)),
+            Typeds::Guids(v) => v.get(i).map(|&g| (Typed::Guid(g), None)),
+        }
+    }
+
+    /// Whether `l` passes `test` (negated if `negate`) against any literal, or against every
+    /// one if `all`: the comparison of one attribute value, with each family's literals as
+    /// they are stored.
+    #[inline]
+    fn against(&self, l: Typed<'_>, test: Test, negate: bool, all: bool) -> bool {
+        fn each<I: Iterator>(all: bool, mut values: I, pass: impl Fn(I::Item) -> bool) -> bool {
+            if all {
+                values.all(pass)
+            } else {
+                values.any(pass)
+            }
+        }
+        let Ok(read) = &self.read else {
+            return false;
+        };
+        match (l, read) {
+            (Typed::Str(a), Typeds::Strings) => each(all, self.written.iter(), |r| {
+                text_of(r).is_some_and(|b| test.texts(a, b) != negate)
+            }),
+            (Typed::Str(a), Typeds::Patterns(ps)) => {
+                each(all, ps.iter(), |p| p.matches(a) != negate)
+            }
+            (Typed::Int(a), Typeds::Integers(v)) | (Typed::Time(a), Typeds::Times(v)) => {
+                each(all, v.iter(), |&b| test.numbers(a, b) != negate)
+            }
+            (Typed::Bool(a), Typeds::Bools(v)) => {
+                each(all, v.iter(), |&b| test.equal(a, b) != negate)
+            }
+            (Typed::Guid(a), Typeds::Guids(v)) => {
+                each(all, v.iter(), |&g| test.equal(a, g) != negate)
+            }
+            // The attribute value is read as the operator's family, so kinds always agree.
+            _ => false,
         }
     }
 }
 
-impl Lit {
-    /// The literal read as its operator's family, or why it cannot be.
-    fn typed(&self) -> Result<Typed<'_>, Why> {
-        Ok(match self.value? {
-            Owned::Str => Typed::Str(match &self.written.kind {
-                LiteralKind::String(s) => s,
-                LiteralKind::Guid(g) => &g.text,
-                LiteralKind::Integer(_) | LiteralKind::Bool(_) => "",
-            }),
-            Owned::Int(n) => Typed::Int(n),
-            Owned::Bool(b) => Typed::Bool(b),
-            Owned::Guid(g) => Typed::Guid(g),
-            Owned::Time(t) => Typed::Time(t),
-        })
+/// A string literal's text (GUIDs written bare included); `None` for other kinds.
+fn text_of(l: &Literal) -> Option<&str> {
+    match &l.kind {
+        LiteralKind::String(s) => Some(s),
+        LiteralKind::Guid(g) => Some(&g.text),
+        LiteralKind::Integer(_) | LiteralKind::Bool(_) => None,
     }
 }
 
@@ -552,14 +662,22 @@ impl Prepared {
                     span: o.span,
                     operand: match &o.kind {
                         OperandKind::Attribute(a) => PreparedOperand::Attribute(self.attribute(a)),
-                        OperandKind::Literal(l) => Lit::operand(false, [l], family, patterns),
-                        OperandKind::Set(ls) => Lit::operand(true, ls, family, patterns),
+                        OperandKind::Literal(l) => {
+                            Literals::operand(false, vec![l.clone()], family, patterns)
+                        }
+                        OperandKind::Set(ls) => {
+                            Literals::operand(true, ls.clone(), family, patterns)
+                        }
                     },
                 };
+                let (test, negate) = Test::of(c.operator.base);
                 NodeKind::Compare {
                     leaf,
                     comparison: Box::new(Compare {
                         operator: c.operator,
+                        family,
+                        test,
+                        negate,
                         left: side(&c.left, None),
                         right: side(&c.right, like_case(c.operator.base)),
                     }),
@@ -649,39 +767,72 @@ impl Attr {
     }
 }
 
-impl Lit {
-    /// A literal operand, each literal read as `family`.
-    fn operand<'l>(
+impl Literals {
+    /// A literal operand, each literal read as `family`; compiled as a pattern with the case
+    /// rule `like`, if given.
+    fn operand(
         set: bool,
-        literals: impl IntoIterator<Item = &'l Literal>,
+        written: Vec<Literal>,
         family: Family,
         like: Option<bool>,
     ) -> PreparedOperand {
-        let values: Vec<Lit> = literals
-            .into_iter()
-            .map(|l| Lit::new(l, family, like))
-            .collect();
-        PreparedOperand::Literals {
-            set,
-            valid: values.iter().all(|l| l.value.is_ok()),
-            values,
-        }
+        let read = Typeds::read(&written, family, like);
+        PreparedOperand::Literals(Literals { set, written, read })
     }
+}
 
-    fn new(l: &Literal, family: Family, like: Option<bool>) -> Lit {
-        let read = typed(raw_literal(l), family);
-        let pattern = match (read, like) {
-            (Ok(Typed::Str(p)), Some(ignore_case)) => {
-                Some(Pattern::new(p, Syntax::Like, ignore_case))
-            }
-            _ => None,
-        };
-        let value = read.map(Owned::new);
-        Lit {
-            written: l.clone(),
-            value,
-            pattern,
+impl Typeds {
+    fn read(
+        written: &[Literal],
+        family: Family,
+        like: Option<bool>,
+    ) -> Result<Typeds, (usize, Why)> {
+        /// Each literal read as `family` and taken as `T`, or the first that cannot be.
+        fn each<T, C: FromIterator<T>>(
+            written: &[Literal],
+            family: Family,
+            take: impl Fn(Typed<'_>) -> Option<T>,
+        ) -> Result<C, (usize, Why)> {
+            written
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let t = typed(raw_literal(l), family).map_err(|why| (i, why))?;
+                    // `typed` gives the family's kind, so `take` always takes it.
+                    take(t).ok_or((i, Why::Kind("another kind", family)))
+                })
+                .collect()
         }
+        Ok(match (family, like) {
+            (Family::String, None) => {
+                each::<(), ()>(written, family, |t| {
+                    matches!(t, Typed::Str(_)).then_some(())
+                })?;
+                Typeds::Strings
+            }
+            (Family::String, Some(ignore_case)) => {
+                Typeds::Patterns(each(written, family, |t| match t {
+                    Typed::Str(p) => Some(Pattern::new(p, Syntax::Like, ignore_case)),
+                    _ => None,
+                })?)
+            }
+            (Family::Numeric, _) => Typeds::Integers(each(written, family, |t| match t {
+                Typed::Int(n) => Some(n),
+                _ => None,
+            })?),
+            (Family::DateTime, _) => Typeds::Times(each(written, family, |t| match t {
+                Typed::Time(n) => Some(n),
+                _ => None,
+            })?),
+            (Family::Bool, _) => Typeds::Bools(each(written, family, |t| match t {
+                Typed::Bool(b) => Some(b),
+                _ => None,
+            })?),
+            (Family::Guid, _) => Typeds::Guids(each(written, family, |t| match t {
+                Typed::Guid(g) => Some(g),
+                _ => None,
+            })?),
+        })
     }
 }
 
@@ -710,19 +861,17 @@ enum Values<'a> {
     One(Raw<'a>),
     Scalars(&'a [Scalar]),
     Strings(&'a [String]),
-    /// One literal, not in a set.
-    Literal(&'a Lit),
-    Literals(&'a [Lit]),
+    Literals(&'a Literals),
 }
 
 impl<'a> Values<'a> {
     fn len(&self) -> usize {
         match self {
             Values::Missing | Values::Dictionary => 0,
-            Values::One(_) | Values::Literal(_) => 1,
+            Values::One(_) => 1,
             Values::Scalars(v) => v.len(),
             Values::Strings(v) => v.len(),
-            Values::Literals(v) => v.len(),
+            Values::Literals(l) => l.written.len(),
         }
     }
 
@@ -732,38 +881,23 @@ impl<'a> Values<'a> {
             Values::One(r) => (i == 0).then_some(r),
             Values::Scalars(v) => v.get(i).map(raw_scalar),
             Values::Strings(v) => v.get(i).map(|s| Raw::Str(s)),
-            Values::Literal(l) => (i == 0).then(|| raw_literal(&l.written)),
-            Values::Literals(v) => v.get(i).map(|l| raw_literal(&l.written)),
+            Values::Literals(l) => l.written.get(i).map(raw_literal),
         }
     }
 
     /// The `i`th value read as `family`, or why it cannot be (`None` past the end).
     fn typed(&self, i: usize, family: Family) -> Option<Result<Typed<'a>, Why>> {
-        let literal = match *self {
-            Values::Literal(l) => (i == 0).then_some(l),
-            Values::Literals(v) => v.get(i),
-            _ => return self.raw(i).map(|raw| typed(raw, family)),
-        };
-        literal.map(Lit::typed)
-    }
-
-    /// The compiled pattern of the `i`th value, when it was compiled in advance.
-    fn pattern(&self, i: usize) -> Option<&'a Pattern> {
-        match *self {
-            Values::Literal(l) => l.pattern.as_ref().filter(|_| i == 0),
-            Values::Literals(v) => v.get(i).and_then(|l| l.pattern.as_ref()),
-            _ => None,
-        }
+        self.raw(i).map(|raw| typed(raw, family))
     }
 }
 
 /// An operand's values, checked against the operator's family.
 #[derive(Clone, Copy)]
 enum Read<'a> {
-    /// One value, already read; with its compiled pattern if it is a literal one.
-    One(Typed<'a>, Option<&'a Pattern>),
-    /// A set of literals that all read as the family (read when prepared).
-    Literals(&'a [Lit]),
+    /// One value from the request, already read.
+    One(Typed<'a>),
+    /// Literals that all read as the family (read when prepared).
+    Literals(&'a Literals),
     /// Values from the request that all read as the family, read again as they are used.
     Each(Values<'a>),
 }
@@ -771,19 +905,17 @@ enum Read<'a> {
 impl<'a> Read<'a> {
     fn len(&self) -> usize {
         match self {
-            Read::One(..) => 1,
-            Read::Literals(v) => v.len(),
+            Read::One(_) => 1,
+            Read::Literals(l) => l.written.len(),
             Read::Each(v) => v.len(),
         }
     }
 
     fn get(&self, i: usize, family: Family) -> Option<(Typed<'a>, Option<&'a Pattern>)> {
         match *self {
-            Read::One(t, p) => (i == 0).then_some((t, p)),
-            Read::Literals(v) => v
-                .get(i)
-                .and_then(|l| Some((l.typed().ok()?, l.pattern.as_ref()))),
-            Read::Each(v) => Some((v.typed(i, family)?.ok()?, v.pattern(i))),
+            Read::One(t) => (i == 0).then_some((t, None)),
+            Read::Literals(l) => l.get(i),
+            Read::Each(v) => Some((v.typed(i, family)?.ok()?, None)),
         }
     }
 }
@@ -802,10 +934,18 @@ struct Run<'a, const RECORD: bool> {
     known: u64,
     decided: u64,
     /// The attributes with a memo slot looked up so far.
-    looked_up: [Option<Values<'a>>; ATTRIBUTE_SLOTS],
+    looked_up: [Option<Seen<'a>>; ATTRIBUTE_SLOTS],
     /// What a recording evaluation records; none on the fast path, which need not build or
     /// drop it.
     record: Option<Box<Record>>,
+}
+
+/// An attribute looked up in this evaluation: its values and, once read, its single value as
+/// the family it was last compared as (a date-time from the request is parsed once).
+#[derive(Clone, Copy)]
+struct Seen<'a> {
+    values: Values<'a>,
+    read: Option<(Family, Typed<'a>)>,
 }
 
 /// The trace and the missing list of a recording evaluation.
@@ -1017,14 +1157,37 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     #[inline]
     fn lookup(&mut self, a: &Attr) -> Values<'a> {
         let slot = a.slot.map(usize::from);
-        if let Some(Some(values)) = slot.and_then(|i| self.looked_up.get(i)) {
-            return *values;
+        if let Some(Some(seen)) = slot.and_then(|i| self.looked_up.get(i)) {
+            return seen.values;
         }
         let values = self.look_up(a);
         if let Some(memo) = slot.and_then(|i| self.looked_up.get_mut(i)) {
-            *memo = Some(values);
+            *memo = Some(Seen { values, read: None });
         }
         values
+    }
+
+    /// The single value `raw` of `a` read as `family`, from the memo when this evaluation
+    /// read it so before; `None` when it is not of the family.
+    #[inline]
+    fn read_one(&mut self, a: &Attr, raw: Raw<'a>, family: Family) -> Option<Typed<'a>> {
+        let seen = a
+            .slot
+            .and_then(|i| self.looked_up.get_mut(usize::from(i)))
+            .and_then(Option::as_mut);
+        if let Some(Seen {
+            read: Some((f, t)), ..
+        }) = seen
+        {
+            if *f == family {
+                return Some(*t);
+            }
+        }
+        let t = typed(raw, family).ok()?;
+        if let Some(seen) = seen {
+            seen.read = Some((family, t));
+        }
+        Some(t)
     }
 
     #[inline(never)]
@@ -1056,26 +1219,25 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     fn values(&mut self, side: &'a Side) -> Values<'a> {
         match &side.operand {
             PreparedOperand::Attribute(a) => self.lookup(a),
-            PreparedOperand::Literals {
-                set: true, values, ..
-            } => Values::Literals(values),
-            PreparedOperand::Literals {
-                set: false, values, ..
-            } => match values.first() {
-                Some(l) => Values::Literal(l),
-                None => Values::Literals(values),
-            },
+            PreparedOperand::Literals(l) => Values::Literals(l),
         }
     }
 
+    #[inline]
     fn compare(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
         if !RECORD {
             if let Some(result) = self.direct(c) {
                 return Ok(result);
             }
         }
-        let op = c.operator.base;
-        let family = op.family();
+        self.compare_all(c, step)
+    }
+
+    /// Decides any comparison, and records what it saw: the general path, kept out of line so
+    /// that the leaves the direct path decides do not pay for its frame.
+    #[inline(never)]
+    fn compare_all(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
+        let family = c.family;
         let left = self.values(&c.left);
         let right = self.values(&c.right);
         self.detail(step, || format!("left: {}", show(&left)));
@@ -1121,15 +1283,15 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         // Every value must read as the family, left then right, before any is compared.
         let lefts = self.read(c, &c.left, left)?;
         let rights = self.read(c, &c.right, right)?;
-        let like = like_case(op);
+        let like = like_case(c.operator.base);
         let pair = |l: Typed<'_>, r: Typed<'_>, pattern: Option<&Pattern>| -> bool {
             match (like, r, pattern) {
-                (Some(_), _, Some(pattern)) => apply(op, l, r, Some(pattern)),
+                (Some(_), _, Some(pattern)) => apply(c, l, r, Some(pattern)),
                 // A pattern from the request: compiled now, as it could not be before.
                 (Some(ignore_case), Typed::Str(p), None) => {
-                    apply(op, l, r, Some(&Pattern::new(p, Syntax::Like, ignore_case)))
+                    apply(c, l, r, Some(&Pattern::new(p, Syntax::Like, ignore_case)))
                 }
-                _ => apply(op, l, r, None),
+                _ => apply(c, l, r, None),
             }
         };
         let pair_at = |l: Typed<'_>, ri: usize| -> bool {
@@ -1156,45 +1318,32 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// one takes the general path, so the property tests check the two against each other.
     #[inline]
     fn direct(&mut self, c: &'a Compare) -> Option<bool> {
-        let (
-            PreparedOperand::Attribute(a),
-            PreparedOperand::Literals {
-                valid: true,
-                values: rights,
-                ..
-            },
-        ) = (&c.left.operand, &c.right.operand)
+        let (PreparedOperand::Attribute(a), PreparedOperand::Literals(rights)) =
+            (&c.left.operand, &c.right.operand)
         else {
             return None;
         };
+        if rights.read.is_err() {
+            return None;
+        }
         let values = self.lookup(a);
-        let op = c.operator.base;
-        let family = op.family();
-        let with = |l: Typed<'_>, r: &Lit| {
-            r.typed()
-                .is_ok_and(|rt| apply(op, l, rt, r.pattern.as_ref()))
-        };
+        let family = c.family;
         // What the quantifier asks of each left value and of the right side; without one,
         // the comparison decides one value against one literal, else it is false.
         let quantifier = c.operator.quantifier;
         let (all_left, all_right) =
             quantifier.map_or((false, false), |q| (q.all_left(), q.all_right()));
-        let against = |l: Typed<'_>| {
-            if all_right {
-                rights.iter().all(|r| with(l, r))
-            } else {
-                rights.iter().any(|r| with(l, r))
-            }
-        };
+        let against = |l: Typed<'_>| rights.against(l, c.test, c.negate, all_right);
+        let n_right = rights.written.len();
         match values {
             Values::Missing | Values::Dictionary => None,
             Values::One(raw) => {
-                let l = typed(raw, family).ok()?;
-                Some((quantifier.is_some() || rights.len() == 1) && against(l))
+                let l = self.read_one(a, raw, family)?;
+                Some((quantifier.is_some() || n_right == 1) && against(l))
             }
             _ => {
                 let n = values.len();
-                let compares = quantifier.is_some() || (n == 1 && rights.len() == 1);
+                let compares = quantifier.is_some() || (n == 1 && n_right == 1);
                 // Every value must read as the family, also after the quantifier decides.
                 let mut result = compares && all_left;
                 let mut decided = !compares;
@@ -1214,23 +1363,15 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// error. A single value is read once here; several are checked here and read again as
     /// they are compared (literals were read when the condition was prepared).
     fn read(&mut self, c: &Compare, side: &Side, values: Values<'a>) -> Result<Read<'a>, Stopped> {
-        let family = c.operator.base.family();
+        let family = c.family;
         let failed = match values {
             Values::One(raw) => match typed(raw, family) {
-                Ok(t) => return Ok(Read::One(t, None)),
+                Ok(t) => return Ok(Read::One(t)),
                 Err(why) => Some((0, why)),
             },
-            Values::Literal(l) => match l.typed() {
-                Ok(t) => return Ok(Read::One(t, l.pattern.as_ref())),
-                Err(why) => Some((0, why)),
-            },
-            Values::Literals(v) => match v
-                .iter()
-                .enumerate()
-                .find_map(|(i, l)| Some((i, l.value.err()?)))
-            {
-                None => return Ok(Read::Literals(v)),
-                failed => failed,
+            Values::Literals(l) => match l.read {
+                Ok(_) => return Ok(Read::Literals(l)),
+                Err(failed) => Some(failed),
             },
             _ => (0..values.len()).find_map(|i| match values.typed(i, family) {
                 Some(Err(why)) => Some((i, why)),
@@ -1304,14 +1445,14 @@ fn leaf_text(prepared: &Prepared, leaf: u32) -> String {
 fn invalid_value(c: &Compare, side: &Side, values: &Values<'_>, i: usize, why: Why) -> EvalError {
     let whose = match &side.operand {
         PreparedOperand::Attribute(a) => format!("of `{}` ", a.written),
-        PreparedOperand::Literals { set: true, .. } => "in the set ".to_string(),
-        PreparedOperand::Literals { set: false, .. } => String::new(),
+        PreparedOperand::Literals(Literals { set: true, .. }) => "in the set ".to_string(),
+        PreparedOperand::Literals(Literals { set: false, .. }) => String::new(),
     };
     let shown = values
         .raw(i)
         .map(|r| shorten(&r.to_string()))
         .unwrap_or_default();
-    let family = c.operator.base.family();
+    let family = c.family;
     EvalError {
         kind: EvalErrorKind::InvalidValue,
         message: format!(
@@ -1329,46 +1470,23 @@ fn plural_family(family: Family) -> String {
     format!("{noun}s")
 }
 
-/// The base operator on one pair of values of its family.
-fn apply(op: BaseOperator, l: Typed<'_>, r: Typed<'_>, pattern: Option<&Pattern>) -> bool {
-    use BaseOperator::*;
-    match (l, r) {
-        (Typed::Str(a), Typed::Str(b)) => match op {
-            StringEquals => a == b,
-            StringNotEquals => a != b,
-            StringEqualsIgnoreCase => eq_ignore_case(a, b),
-            StringNotEqualsIgnoreCase => !eq_ignore_case(a, b),
-            StringStartsWith => a.starts_with(b),
-            StringNotStartsWith => !a.starts_with(b),
-            StringStartsWithIgnoreCase => starts_with_ignore_case(a, b),
-            StringNotStartsWithIgnoreCase => !starts_with_ignore_case(a, b),
-            StringLike | StringLikeIgnoreCase => pattern.is_some_and(|p| p.matches(a)),
-            StringNotLike | StringNotLikeIgnoreCase => pattern.is_some_and(|p| !p.matches(a)),
-            _ => false,
+/// The comparison's operator on one pair of values of its family.
+fn apply(c: &Compare, l: Typed<'_>, r: Typed<'_>, pattern: Option<&Pattern>) -> bool {
+    let (test, negate) = (c.test, c.negate);
+    let passes = match (l, r) {
+        (Typed::Str(a), _) if test == Test::Like => match pattern {
+            Some(p) => p.matches(a),
+            None => return false,
         },
+        (Typed::Str(a), Typed::Str(b)) => test.texts(a, b),
         // Integers and date-times (ticks) are both `i64`, ordered the same way.
-        (Typed::Int(a), Typed::Int(b)) | (Typed::Time(a), Typed::Time(b)) => match op {
-            NumericEquals | DateTimeEquals => a == b,
-            NumericNotEquals | DateTimeNotEquals => a != b,
-            NumericGreaterThan | DateTimeGreaterThan => a > b,
-            NumericGreaterThanEquals | DateTimeGreaterThanEquals => a >= b,
-            NumericLessThan | DateTimeLessThan => a < b,
-            NumericLessThanEquals | DateTimeLessThanEquals => a <= b,
-            _ => false,
-        },
-        (Typed::Bool(a), Typed::Bool(b)) => match op {
-            BoolEquals => a == b,
-            BoolNotEquals => a != b,
-            _ => false,
-        },
-        (Typed::Guid(a), Typed::Guid(b)) => match op {
-            GuidEquals => a == b,
-            GuidNotEquals => a != b,
-            _ => false,
-        },
+        (Typed::Int(a), Typed::Int(b)) | (Typed::Time(a), Typed::Time(b)) => test.numbers(a, b),
+        (Typed::Bool(a), Typed::Bool(b)) => test.equal(a, b),
+        (Typed::Guid(a), Typed::Guid(b)) => test.equal(a, b),
         // Both sides are read as the operator's family, so kinds always agree.
-        _ => false,
-    }
+        _ => return false,
+    };
+    passes != negate
 }
 
 fn shorten(s: &str) -> String {
@@ -1383,7 +1501,7 @@ fn show(v: &Values<'_>) -> String {
     match v {
         Values::Missing => "missing".into(),
         Values::Dictionary => "a dictionary".into(),
-        Values::One(_) | Values::Literal(_) => v
+        Values::One(_) | Values::Literals(Literals { set: false, .. }) => v
             .raw(0)
             .map(|r| shorten(&r.to_string()))
             .unwrap_or_default(),
