@@ -9,6 +9,7 @@
 pub mod operator;
 
 use serde::Serialize;
+use std::cell::Cell;
 
 pub use self::operator::{BaseOperator, Family, Quantifier};
 use crate::span::Span;
@@ -374,27 +375,29 @@ impl Expr {
     }
 }
 
-/// Dropping a tree takes its nodes apart with an explicit stack: the default drop would recurse
-/// once per level, and a tree built by hand can be nested arbitrarily deep.
+/// Dropping a tree recurses as the default drop would, but only so deep: below
+/// [`DROP_RECURSION`] levels a node takes its subtree apart with an explicit stack, since a tree
+/// built by hand can be nested arbitrarily deep. Parsed conditions are shallow, so their drop
+/// allocates nothing.
 impl Drop for Expr {
     fn drop(&mut self) {
-        // Children without children of their own drop with one level of recursion; only a
-        // deeper tree needs the explicit stack.
-        let children: &[Expr] = match &self.kind {
-            ExprKind::Or(xs) | ExprKind::And(xs) => xs,
-            ExprKind::Not(x) => std::slice::from_ref(&**x),
-            ExprKind::Group(g) => std::slice::from_ref(&g.expr),
-            _ => &[],
-        };
-        if children.iter().all(|c| {
-            matches!(
-                c.kind,
-                ExprKind::ActionMatches(_)
-                    | ExprKind::SubOperationMatches(_)
-                    | ExprKind::Exists(_)
-                    | ExprKind::Compare(_)
-            )
-        }) {
+        let leaf = matches!(
+            self.kind,
+            ExprKind::ActionMatches(_)
+                | ExprKind::SubOperationMatches(_)
+                | ExprKind::Exists(_)
+                | ExprKind::Compare(_)
+        );
+        if leaf {
+            return;
+        }
+        let depth = DROP_DEPTH.with(Cell::get);
+        if depth < DROP_RECURSION {
+            // The children drop here, one level deeper, instead of after this function.
+            let kind = std::mem::replace(&mut self.kind, ExprKind::And(Vec::new()));
+            DROP_DEPTH.with(|d| d.set(depth + 1));
+            drop(kind);
+            DROP_DEPTH.with(|d| d.set(depth));
             return;
         }
         let mut stack = Vec::new();
@@ -403,6 +406,14 @@ impl Drop for Expr {
             take_children(&mut e.kind, &mut stack);
         }
     }
+}
+
+/// How many levels of a tree [`Expr`]'s drop takes apart by recursion.
+const DROP_RECURSION: usize = 64;
+
+thread_local! {
+    /// How many drops of [`Expr`] are under way on this thread, nested.
+    static DROP_DEPTH: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Moves the children of a node onto `stack`, leaving it childless.
