@@ -100,9 +100,9 @@ struct Frame {
     /// Offset of the `(`, `None` for the whole condition.
     open: Option<usize>,
     /// Finished `AND` chains of this level.
-    or_terms: Vec<Expr>,
+    or_terms: Terms,
     /// Operands of the current `AND` chain.
-    and_terms: Vec<Expr>,
+    and_terms: Terms,
     /// Start offsets of the `NOT`s waiting for the operand in progress.
     nots: Vec<usize>,
     /// Comments before the operand in progress.
@@ -113,8 +113,8 @@ impl Frame {
     fn new(open: Option<usize>) -> Frame {
         Frame {
             open,
-            or_terms: Vec::new(),
-            and_terms: Vec::new(),
+            or_terms: Terms::default(),
+            and_terms: Terms::default(),
             nots: Vec::new(),
             comments: Vec::new(),
         }
@@ -123,7 +123,7 @@ impl Frame {
     /// Ends the current `AND` chain.
     fn close_and_chain(&mut self) {
         let terms = std::mem::take(&mut self.and_terms);
-        if let Some(e) = chain(terms, ExprKind::And) {
+        if let Some(e) = terms.chain(ExprKind::And) {
             self.or_terms.push(e);
         }
     }
@@ -131,21 +131,49 @@ impl Frame {
     /// The expression of this level.
     fn finish(mut self) -> Option<Expr> {
         self.close_and_chain();
-        chain(self.or_terms, ExprKind::Or)
+        self.or_terms.chain(ExprKind::Or)
     }
 }
 
-/// One operand as itself, several as an `And`/`Or` node spanning them.
-fn chain(mut terms: Vec<Expr>, kind: fn(Vec<Expr>) -> ExprKind) -> Option<Expr> {
-    match terms.len() {
-        0 => None,
-        1 => terms.pop(),
-        _ => {
-            let span = match (terms.first(), terms.last()) {
-                (Some(a), Some(b)) => a.span.cover(b.span),
-                _ => Span::default(),
-            };
-            Some(Expr::new(kind(terms), span))
+/// The operands of an `AND` or `OR` chain being read. Most chains have one operand (a group
+/// holds one `OR` chain, an `OR` operand is often one term), which is kept without a vector.
+#[derive(Default)]
+enum Terms {
+    #[default]
+    None,
+    One(Expr),
+    Many(Vec<Expr>),
+}
+
+impl Terms {
+    fn push(&mut self, e: Expr) {
+        match self {
+            Terms::Many(all) => all.push(e),
+            Terms::None => *self = Terms::One(e),
+            Terms::One(_) => {
+                if let Terms::One(first) = std::mem::take(self) {
+                    *self = Terms::Many(vec![first, e]);
+                }
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Terms::None)
+    }
+
+    /// One operand as itself, several as an `And`/`Or` node spanning them.
+    fn chain(self, kind: fn(Vec<Expr>) -> ExprKind) -> Option<Expr> {
+        match self {
+            Terms::None => None,
+            Terms::One(e) => Some(e),
+            Terms::Many(terms) => {
+                let span = match (terms.first(), terms.last()) {
+                    (Some(a), Some(b)) => a.span.cover(b.span),
+                    _ => Span::default(),
+                };
+                Some(Expr::new(kind(terms), span))
+            }
         }
     }
 }
@@ -169,7 +197,12 @@ impl<'l, 'a> ExprParser<'l, 'a> {
         ExprParser {
             lx,
             max_depth,
-            frames: vec![Frame::new(None)],
+            frames: {
+                // Room for the nesting of written conditions, which seldom pass 8 levels.
+                let mut frames = Vec::with_capacity(8);
+                frames.push(Frame::new(None));
+                frames
+            },
         }
     }
 
