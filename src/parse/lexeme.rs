@@ -202,7 +202,19 @@ impl<'a> Lexer<'a> {
 
     /// A bare word.
     pub fn word(&self, i: &'a str) -> PResult<'a, &'a str> {
-        take_while1(is_word_char)(i)
+        // Word characters are ASCII, so the word ends at the first byte that is not one: no
+        // character is decoded.
+        let len = i
+            .bytes()
+            .take_while(|&b| is_word_char(char::from(b)))
+            .count();
+        match i.split_at_checked(len) {
+            Some((w, rest)) if len > 0 => Ok((rest, w)),
+            _ => Err(nom::Err::Error(nom::error::ParseError::from_error_kind(
+                i,
+                nom::error::ErrorKind::TakeWhile1,
+            ))),
+        }
     }
 
     /// Whether `word` is the keyword `canonical` in any case; records non-canonical casing.
@@ -342,10 +354,19 @@ impl<'a> Lexer<'a> {
         }
         let open = r;
         let name_start = skip_char(r);
-        let end = name_start
+        // One pass in the usual case: the name runs to `]` without an ASCII control character.
+        let is_control_byte = |b: u8| b < 0x20 || b == 0x7f;
+        let stop = name_start
             .bytes()
-            .position(|b| b == b']' || b == b'\n' || b == b'\r')
-            .unwrap_or(name_start.len());
+            .position(|b| b == b']' || is_control_byte(b));
+        let clean = stop.is_some_and(|at| name_start.as_bytes().get(at) == Some(&b']'));
+        let end = match stop {
+            Some(at) if clean => at,
+            _ => name_start
+                .bytes()
+                .position(|b| b == b']' || b == b'\n' || b == b'\r')
+                .unwrap_or(name_start.len()),
+        };
         let (text, after_name) = name_start.split_at_checked(end).unwrap_or((name_start, ""));
         if peek(after_name) != Some(']') {
             return fail(
@@ -359,7 +380,7 @@ impl<'a> Lexer<'a> {
             );
         }
         let control = |c: char| c.is_control();
-        let has_control = text.bytes().any(|b| b < 0x20 || b == 0x7f)
+        let has_control = (!clean && text.bytes().any(is_control_byte))
             || (!text.is_ascii() && text.chars().any(control));
         if has_control {
             if let Some((pos, _)) = text.char_indices().find(|(_, c)| control(*c)) {
@@ -918,10 +939,14 @@ fn unknown_name<'c>(
 pub(crate) fn interpret_attribute_name(
     text: &str,
 ) -> Result<AttributeName, Box<(Specific, usize)>> {
-    let marker_chars = ['<', '>', '$', '&'];
+    // The characters of the markers, all ASCII: searched as bytes, not decoded as characters.
+    let marker_at = |s: &str| {
+        s.bytes()
+            .position(|b| matches!(b, b'<' | b'>' | b'$' | b'&'))
+    };
     if let Some(rest) = text.strip_suffix(KEY_CASE_SENSITIVE_MARKER) {
         if let Some((attribute, key)) = rest.split_once(':') {
-            if !attribute.is_empty() && !key.is_empty() && !rest.contains(marker_chars) {
+            if !attribute.is_empty() && !key.is_empty() && marker_at(rest).is_none() {
                 return Ok(AttributeName::KeyValue {
                     attribute: attribute.to_string(),
                     key: key.to_string(),
@@ -939,7 +964,7 @@ pub(crate) fn interpret_attribute_name(
         )));
     }
     if let Some(attribute) = text.strip_suffix(KEYS_MARKER) {
-        if !attribute.is_empty() && !attribute.contains(marker_chars) {
+        if !attribute.is_empty() && marker_at(attribute).is_none() {
             return Ok(AttributeName::Keys {
                 attribute: attribute.to_string(),
             });
@@ -954,13 +979,12 @@ pub(crate) fn interpret_attribute_name(
             0,
         )));
     }
-    if text.contains(marker_chars) {
+    if let Some(from) = marker_at(text) {
         let (fixed, lost) = if text.contains('&') {
             ("&$keys$&", "$keys")
         } else {
             ("<$key_case_sensitive$>", "$key_case_sensitive")
         };
-        let from = text.find(marker_chars).unwrap_or(0);
         return Err(Box::new((
             Specific::new(
                 ParseErrorKind::StrippedKeyMarker,
