@@ -148,8 +148,8 @@ enum Fallback {
 #[derive(Clone, Debug)]
 struct Compare {
     operator: Operator,
-    /// The operator's family, the test it applies to each pair and whether it negates it.
-    family: Family,
+    /// The operator as its test on each pair and whether it negates it ([`Test::of`]), kept
+    /// because the direct path would otherwise map the operator at every comparison.
     test: Test,
     negate: bool,
     left: Side,
@@ -675,7 +675,6 @@ impl Prepared {
                     leaf,
                     comparison: Box::new(Compare {
                         operator: c.operator,
-                        family,
                         test,
                         negate,
                         left: side(&c.left, None),
@@ -1237,7 +1236,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// that the leaves the direct path decides do not pay for its frame.
     #[inline(never)]
     fn compare_all(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
-        let family = c.family;
+        let family = c.operator.base.family();
         let left = self.values(&c.left);
         let right = self.values(&c.right);
         self.detail(step, || format!("left: {}", show(&left)));
@@ -1327,7 +1326,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
             return None;
         }
         let values = self.lookup(a);
-        let family = c.family;
+        let family = c.operator.base.family();
         // What the quantifier asks of each left value and of the right side; without one,
         // the comparison decides one value against one literal, else it is false.
         let quantifier = c.operator.quantifier;
@@ -1363,7 +1362,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// error. A single value is read once here; several are checked here and read again as
     /// they are compared (literals were read when the condition was prepared).
     fn read(&mut self, c: &Compare, side: &Side, values: Values<'a>) -> Result<Read<'a>, Stopped> {
-        let family = c.family;
+        let family = c.operator.base.family();
         let failed = match values {
             Values::One(raw) => match typed(raw, family) {
                 Ok(t) => return Ok(Read::One(t)),
@@ -1452,7 +1451,7 @@ fn invalid_value(c: &Compare, side: &Side, values: &Values<'_>, i: usize, why: W
         .raw(i)
         .map(|r| shorten(&r.to_string()))
         .unwrap_or_default();
-    let family = c.family;
+    let family = c.operator.base.family();
     EvalError {
         kind: EvalErrorKind::InvalidValue,
         message: format!(

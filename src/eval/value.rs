@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::ast::Family;
+pub(crate) use crate::parse::lexeme::parse_guid;
 
 /// A value before an operator types it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,44 +124,6 @@ fn parse_integer(s: &str) -> Option<i64> {
         return None;
     }
     s.parse().ok()
-}
-
-/// A GUID in either of the forms conditions use, compared as its 128-bit value.
-/// The forms the parser accepts bare: 8-4-4-4-12 hexadecimal digits, or 32 without hyphens.
-/// Decoded in one pass over the digits: request GUIDs are read at every comparison.
-pub(crate) fn parse_guid(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
-    let groups: [&[u8]; 5] = match b.len() {
-        32 => [b, &[], &[], &[], &[]],
-        36 => {
-            if [8, 13, 18, 23].iter().any(|&i| b.get(i) != Some(&b'-')) {
-                return None;
-            }
-            [
-                b.get(..8)?,
-                b.get(9..13)?,
-                b.get(14..18)?,
-                b.get(19..23)?,
-                b.get(24..)?,
-            ]
-        }
-        _ => return None,
-    };
-    // Two 64-bit halves: cheaper to shift than one 128-bit value.
-    let (mut high, mut low) = (0u64, 0u64);
-    for group in groups {
-        for &c in group {
-            let digit = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return None,
-            };
-            high = high << 4 | low >> 60;
-            low = low << 4 | u64::from(digit);
-        }
-    }
-    Some(u128::from(high) << 64 | u128::from(low))
 }
 
 const TICKS_PER_SECOND: i64 = 10_000_000;

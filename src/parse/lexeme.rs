@@ -822,15 +822,45 @@ fn is_integer(w: &str) -> bool {
 }
 
 pub(crate) fn is_guid(w: &str) -> bool {
-    let b = w.as_bytes();
-    match b.len() {
-        32 => b.iter().all(u8::is_ascii_hexdigit),
-        36 => b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        }),
-        _ => false,
+    parse_guid(w).is_some()
+}
+
+/// A GUID in either of the forms conditions use (8-4-4-4-12 hexadecimal digits, or 32 without
+/// hyphens) as its 128-bit value, by which GUIDs compare. Decoded in one pass over the digits:
+/// evaluation reads a request's GUIDs at every comparison.
+pub(crate) fn parse_guid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    let groups: [&[u8]; 5] = match b.len() {
+        32 => [b, &[], &[], &[], &[]],
+        36 => {
+            if [8, 13, 18, 23].iter().any(|&i| b.get(i) != Some(&b'-')) {
+                return None;
+            }
+            [
+                b.get(..8)?,
+                b.get(9..13)?,
+                b.get(14..18)?,
+                b.get(19..23)?,
+                b.get(24..)?,
+            ]
+        }
+        _ => return None,
+    };
+    // Two 64-bit halves: cheaper to shift than one 128-bit value.
+    let (mut high, mut low) = (0u64, 0u64);
+    for group in groups {
+        for &c in group {
+            let digit = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return None,
+            };
+            high = high << 4 | low >> 60;
+            low = low << 4 | u64::from(digit);
+        }
     }
+    Some(u128::from(high) << 64 | u128::from(low))
 }
 
 fn invalid_guid(w: &str) -> Specific {
