@@ -257,8 +257,8 @@ struct Literals {
 /// comparing against them reads no variants.
 #[derive(Clone, Debug)]
 enum Typeds {
-    /// Strings (also GUIDs written bare, read as text): the text is the literal's own.
-    Strings,
+    /// Strings (also GUIDs written bare, read as text).
+    Strings(Vec<Box<str>>),
     /// Strings compiled as the patterns of a `…Like` operator.
     Patterns(Vec<Pattern>),
     Integers(Vec<i64>),
@@ -271,10 +271,12 @@ enum Typeds {
 impl Literals {
     /// The `i`th literal, as read, with its pattern when it was compiled as one.
     fn get(&self, i: usize) -> Option<(Typed<'_>, Option<&Pattern>)> {
-        let text = || self.written.get(i).and_then(text_of).map(Typed::Str);
         match self.read.as_ref().ok()? {
-            Typeds::Strings => Some((text()?, None)),
-            Typeds::Patterns(ps) => Some((text()?, Some(ps.get(i)?))),
+            Typeds::Strings(v) => v.get(i).map(|s| (Typed::Str(s), None)),
+            Typeds::Patterns(ps) => {
+                let text = self.written.get(i).and_then(text_of)?;
+                Some((Typed::Str(text), Some(ps.get(i)?)))
+            }
             Typeds::Integers(v) => v.get(i).map(|&n| (Typed::Int(n), None)),
             Typeds::Times(v) => v.get(i).map(|&t| (Typed::Time(t), None)),
             Typeds::Bools(v) => v.get(i).map(|&b| (Typed::Bool(b), None)),
@@ -285,34 +287,35 @@ impl Literals {
     /// Whether `l` passes `test` (negated if `negate`) against any literal, or against every
     /// one if `all`: the comparison of one attribute value, with each family's literals as
     /// they are stored.
-    #[inline]
+    #[inline(always)]
     fn against(&self, l: Typed<'_>, test: Test, negate: bool, all: bool) -> bool {
-        fn each<I: Iterator>(all: bool, mut values: I, pass: impl Fn(I::Item) -> bool) -> bool {
-            if all {
-                values.all(pass)
-            } else {
-                values.any(pass)
+        /// Whether any value passes, or every one if `all`: a plain loop, which the compiler
+        /// inlines where the iterator adaptors' closures were a call per comparison.
+        #[inline(always)]
+        fn each<T>(all: bool, values: &[T], pass: impl Fn(&T) -> bool) -> bool {
+            for v in values {
+                if pass(v) != all {
+                    return !all;
+                }
             }
+            all
         }
         let Ok(read) = &self.read else {
             return false;
         };
         match (l, read) {
-            (Typed::Str(a), Typeds::Strings) => each(all, self.written.iter(), |r| {
-                text_of(r).is_some_and(|b| test.texts(a, b) != negate)
-            }),
-            (Typed::Str(a), Typeds::Patterns(ps)) => {
-                each(all, ps.iter(), |p| p.matches(a) != negate)
-            }
+            // The test chosen once, not at each literal.
+            (Typed::Str(a), Typeds::Strings(v)) => match test {
+                Test::Equals => each(all, v, |b| (a == &**b) != negate),
+                Test::EqualsIgnoreCase => each(all, v, |b| eq_ignore_case(a, b) != negate),
+                _ => each(all, v, |b| test.texts(a, b) != negate),
+            },
+            (Typed::Str(a), Typeds::Patterns(ps)) => each(all, ps, |p| p.matches(a) != negate),
             (Typed::Int(a), Typeds::Integers(v)) | (Typed::Time(a), Typeds::Times(v)) => {
-                each(all, v.iter(), |&b| test.numbers(a, b) != negate)
+                each(all, v, |&b| test.numbers(a, b) != negate)
             }
-            (Typed::Bool(a), Typeds::Bools(v)) => {
-                each(all, v.iter(), |&b| test.equal(a, b) != negate)
-            }
-            (Typed::Guid(a), Typeds::Guids(v)) => {
-                each(all, v.iter(), |&g| test.equal(a, g) != negate)
-            }
+            (Typed::Bool(a), Typeds::Bools(v)) => each(all, v, |&b| test.equal(a, b) != negate),
+            (Typed::Guid(a), Typeds::Guids(v)) => each(all, v, |&g| test.equal(a, g) != negate),
             // The attribute value is read as the operator's family, so kinds always agree.
             _ => false,
         }
@@ -803,12 +806,10 @@ impl Typeds {
                 .collect()
         }
         Ok(match (family, like) {
-            (Family::String, None) => {
-                each::<(), ()>(written, family, |t| {
-                    matches!(t, Typed::Str(_)).then_some(())
-                })?;
-                Typeds::Strings
-            }
+            (Family::String, None) => Typeds::Strings(each(written, family, |t| match t {
+                Typed::Str(s) => Some(s.into()),
+                _ => None,
+            })?),
             (Family::String, Some(ignore_case)) => {
                 Typeds::Patterns(each(written, family, |t| match t {
                     Typed::Str(p) => Some(Pattern::new(p, Syntax::Like, ignore_case)),
