@@ -1168,9 +1168,13 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     }
 
     /// The single value `raw` of `a` read as `family`, from the memo when this evaluation
-    /// read it so before; `None` when it is not of the family.
+    /// read it so before; `None` when it is not of the family. A string read as a string is
+    /// itself: only values that must be parsed (date-times, GUIDs, numbers) are remembered.
     #[inline]
     fn read_one(&mut self, a: &Attr, raw: Raw<'a>, family: Family) -> Option<Typed<'a>> {
+        if let (Family::String, Raw::Str(s)) = (family, raw) {
+            return Some(Typed::Str(s));
+        }
         let seen = a
             .slot
             .and_then(|i| self.looked_up.get_mut(usize::from(i)))
