@@ -257,7 +257,9 @@ struct Literals {
 /// comparing against them reads no variants.
 #[derive(Clone, Debug)]
 enum Typeds {
-    /// Strings (also GUIDs written bare, read as text).
+    /// Strings (also GUIDs written bare, read as text), copied from the literals so that a
+    /// comparison walks a slice of texts (6 % of the seed's instructions; the one-shot
+    /// evaluation pays an allocation for each).
     Strings(Vec<Box<str>>),
     /// Strings compiled as the patterns of a `…Like` operator.
     Patterns(Vec<Pattern>),
@@ -304,12 +306,12 @@ impl Literals {
             return false;
         };
         match (l, read) {
-            // The test chosen once, not at each literal.
-            (Typed::Str(a), Typeds::Strings(v)) => match test {
-                Test::Equals => each(all, v, |b| (a == &**b) != negate),
-                Test::EqualsIgnoreCase => each(all, v, |b| eq_ignore_case(a, b) != negate),
-                _ => each(all, v, |b| test.texts(a, b) != negate),
-            },
+            // `…Equals`, nearly every string comparison, without matching the test at each
+            // literal (2 % of the seed's instructions).
+            (Typed::Str(a), Typeds::Strings(v)) if test == Test::Equals => {
+                each(all, v, |b| (a == &**b) != negate)
+            }
+            (Typed::Str(a), Typeds::Strings(v)) => each(all, v, |b| test.texts(a, b) != negate),
             (Typed::Str(a), Typeds::Patterns(ps)) => each(all, ps, |p| p.matches(a) != negate),
             (Typed::Int(a), Typeds::Integers(v)) | (Typed::Time(a), Typeds::Times(v)) => {
                 each(all, v, |&b| test.numbers(a, b) != negate)
