@@ -46,9 +46,9 @@ pub struct Diagnostic {
     pub label: String,
     /// Further locations that explain it.
     pub related: Vec<(Span, String)>,
-    /// Where the condition sits in its file, for conditions found inside JSON or Terraform.
+    /// Where the condition sits in its file, for conditions found inside a document.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    pub location: Option<Location>,
     /// How to fix it.
     pub help: Option<String>,
 }
@@ -68,6 +68,46 @@ impl From<&ParseError> for Diagnostic {
             location: None,
             help: e.hint().map(str::to_string),
         }
+    }
+}
+
+/// Where a condition found inside a document (ARM, REST, Terraform, YAML) sits in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Its JSON path (`$.resources[0].properties.condition`) or attribute path in a `.tf` file.
+    pub path: String,
+    /// The Terraform resource address (`module.rbac.azurerm_role_assignment.this["etl"]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The role definition it belongs to (`roleName`) and the index of the permission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// The role definition a condition belongs to: its name and the index of the permission.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Role {
+    /// `roleName`.
+    pub name: String,
+    /// The index in `permissions`.
+    pub permission: usize,
+}
+
+impl std::fmt::Display for Location {
+    /// Where the condition is: `` `$.permissions[0].condition` of role `Reader`, permission 0 ``.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}`", self.path)?;
+        if let Some(address) = &self.address {
+            write!(f, " of `{address}`")?;
+        }
+        if let Some(role) = &self.role {
+            write!(
+                f,
+                " of role `{}`, permission {}",
+                role.name, role.permission
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -94,11 +134,12 @@ impl Diagnostic {
     /// [`Diagnostic::render`] with the line index of `src` built once for many diagnostics.
     pub fn render_indexed(&self, src: &str, index: &LineIndex, path: &str) -> String {
         let pos = index.position(src, self.span.start);
+        let path = printable(path);
         let mut out = format!(
             "{}[{}]: {}\n",
             self.severity.name(),
             self.code,
-            self.message
+            printable(&self.message)
         );
         let lines: Vec<usize> = std::iter::once(pos.line)
             .chain(
@@ -109,7 +150,12 @@ impl Diagnostic {
             .collect();
         let gutter = lines.iter().max().map_or(1, |l| l.to_string().len());
         let pad = " ".repeat(gutter);
-        let _ = writeln!(out, "{pad}--> {path}:{}:{}", pos.line, pos.column);
+        // The resource a finding is in heads it: in a plan, the address is what a reader knows.
+        let within = match self.location.as_ref().and_then(|l| l.address.as_ref()) {
+            Some(address) => format!(" in {}", printable(address)),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "{pad}--> {path}:{}:{}{within}", pos.line, pos.column);
         let _ = writeln!(out, "{pad} |");
         excerpt(&mut out, src, index, self.span, '^', &self.label, gutter);
         for (span, label) in &self.related {
@@ -117,10 +163,20 @@ impl Diagnostic {
             excerpt(&mut out, src, index, *span, '-', label, gutter);
         }
         if let Some(location) = &self.location {
-            let _ = writeln!(out, "{pad} = note: in the condition at `{location}`");
+            // The address is on the `-->` line already.
+            let location = Location {
+                address: None,
+                ..location.clone()
+            }
+            .to_string();
+            let _ = writeln!(
+                out,
+                "{pad} = note: in the condition at {}",
+                printable(&location)
+            );
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
+            let _ = writeln!(out, "{pad} = help: {}", printable(help));
         }
         out
     }
@@ -175,7 +231,9 @@ fn excerpt(
         .chain(after.iter().take(room))
         .map(|c| visible(*c))
         .collect();
-    let mut caret_col = head.len();
+    // Carets are placed by the columns characters take on a terminal: a CJK character or an
+    // emoji takes two, a combining mark none.
+    let mut caret_col: usize = head.iter().map(|c| width(visible(*c))).sum();
     if cut_before {
         shown.insert(0, '…');
         caret_col += 1;
@@ -196,7 +254,12 @@ fn excerpt(
         .max(1);
     // Underline no further than the excerpt shows.
     let visible_after_caret = room.min(after.len()).max(1);
-    let marks: String = std::iter::repeat_n(mark, span_chars.min(visible_after_caret)).collect();
+    let span_width: usize = after
+        .iter()
+        .take(span_chars.min(visible_after_caret))
+        .map(|c| width(visible(*c)))
+        .sum();
+    let marks: String = std::iter::repeat_n(mark, span_width.max(1)).collect();
     let _ = writeln!(out, "{line:>gutter$} | {}", shown.trim_end());
     let _ = writeln!(
         out,
@@ -204,8 +267,39 @@ fn excerpt(
         "",
         " ".repeat(caret_col),
         marks,
-        label
+        printable(label)
     );
+}
+
+/// The columns a character takes on a terminal.
+fn width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(1)
+}
+
+/// `text` made safe to print on a terminal: every control character (line breaks, tabs, ESC
+/// and the rest of C0 and C1, DEL) and every bidirectional-text control is written as an
+/// escape (`\n`, `\u{1b}`), so a file name, a request value or a case name can neither move
+/// the cursor, change colours, set a window title, nor split a line of output. Other text is
+/// returned as it is, without copying.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Shows tabs as spaces and control characters as their Unicode control pictures, so an

@@ -50,6 +50,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod eval;
 pub mod extract;
+pub mod input;
 pub mod parse;
 pub mod print;
 pub mod request;

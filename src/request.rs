@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
-use serde::de::Error as _;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ast::{AttributeName, Source};
@@ -39,9 +39,16 @@ pub enum Value {
     Dictionary(BTreeMap<String, Scalar>),
 }
 
+/// The most values one attribute of a request may hold: the limit on a set in a condition
+/// ([`crate::parse::DEFAULT_MAX_SET_LEN`]), so that a quantified comparison of two lists costs
+/// at most that many values on each side.
+pub const MAX_VALUES: usize = crate::parse::DEFAULT_MAX_SET_LEN;
+
 /// What the request says about one dictionary attribute.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Dictionary {
+    /// Its name as first written.
+    written: String,
     /// Key to value, from an object or from flat `…:<key><$key_case_sensitive$>` entries.
     entries: BTreeMap<String, Scalar>,
     /// The keys of `entries` as values, for `…&$keys$&`.
@@ -68,6 +75,27 @@ pub struct Attributes {
     plain: NameMap<(String, Value)>,
     /// Dictionary attributes by lower-case name.
     dictionaries: NameMap<Dictionary>,
+}
+
+/// An attribute a request supplies, as it names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Supplied<'r> {
+    /// A plain attribute.
+    Plain(&'r str),
+    /// One key of a dictionary (blob index tags, container metadata).
+    Key {
+        /// The dictionary's name.
+        dictionary: &'r str,
+        /// The key.
+        key: &'r str,
+    },
+    /// A dictionary's list of keys, given flat (`…&$keys$&`).
+    Keys {
+        /// The dictionary's name.
+        dictionary: &'r str,
+    },
+    /// A dictionary given as an empty object.
+    Dictionary(&'r str),
 }
 
 /// A looked-up attribute value.
@@ -225,6 +253,16 @@ impl Attributes {
     pub fn insert(&mut self, name: &str, value: Value) -> Result<(), String> {
         let parsed = interpret_attribute_name(name)
             .map_err(|e| format!("attribute `{name}`: {}", e.0.message))?;
+        let count = match &value {
+            Value::Scalar(_) => 1,
+            Value::List(items) => items.len(),
+            Value::Dictionary(entries) => entries.len(),
+        };
+        if count > MAX_VALUES {
+            return Err(format!(
+                "attribute `{name}` has {count} values; a request may give at most {MAX_VALUES} (the limit on a set in a condition), so that every comparison stays cheap"
+            ));
+        }
         match parsed {
             AttributeName::Plain(plain) => {
                 let lower = Name::new(&plain);
@@ -240,6 +278,14 @@ impl Attributes {
                         ));
                     }
                     let dict = self.dictionaries.get_or_default(lower);
+                    if dict.written.is_empty() {
+                        dict.written = plain.clone();
+                    }
+                    if dict.entries.len() + entries.len() > MAX_VALUES {
+                        return Err(format!(
+                            "attribute `{name}` has more than {MAX_VALUES} keys"
+                        ));
+                    }
                     for (key, v) in entries {
                         dict.insert(key, v, name)?;
                     }
@@ -256,9 +302,11 @@ impl Attributes {
                 let Value::Scalar(v) = value else {
                     return Err(format!("attribute `{name}` must have a single value"));
                 };
-                self.dictionaries
-                    .get_or_default(Name::new(&attribute))
-                    .insert(key, v, name)?;
+                let dict = self.dictionaries.get_or_default(Name::new(&attribute));
+                if dict.written.is_empty() {
+                    dict.written = attribute.clone();
+                }
+                dict.insert(key, v, name)?;
             }
             AttributeName::Keys { attribute } => {
                 let keys = match value {
@@ -269,6 +317,9 @@ impl Attributes {
                     }
                 };
                 let dict = self.dictionaries.get_or_default(Name::new(&attribute));
+                if dict.written.is_empty() {
+                    dict.written = attribute.clone();
+                }
                 if dict.keys.replace(keys).is_some() {
                     return Err(format!("attribute `{name}` is given twice"));
                 }
@@ -314,6 +365,30 @@ impl Attributes {
                 None => Found::Many(&d.entry_keys),
             }),
         }
+    }
+
+    /// The attributes this source supplies, as the request names them (dictionary keys one by
+    /// one), in no particular order.
+    pub fn supplied(&self) -> Vec<Supplied<'_>> {
+        let mut out: Vec<Supplied<'_>> = self
+            .plain
+            .table
+            .iter()
+            .map(|(_, (name, _))| Supplied::Plain(name))
+            .collect();
+        for (_, d) in self.dictionaries.table.iter() {
+            let dictionary = d.written.as_str();
+            if d.keys.is_some() {
+                out.push(Supplied::Keys { dictionary });
+            }
+            for key in d.entries.keys() {
+                out.push(Supplied::Key { dictionary, key });
+            }
+            if d.keys.is_none() && d.entries.is_empty() {
+                out.push(Supplied::Dictionary(dictionary));
+            }
+        }
+        out
     }
 
     /// Whether the source supplies nothing.
@@ -385,6 +460,10 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     }
     match OneOrMany::deserialize(d) {
         Ok(OneOrMany::One(s)) => Ok(vec![s]),
+        Ok(OneOrMany::Many(v)) if v.len() > MAX_VALUES => Err(D::Error::custom(format!(
+            "`subOperation` has {} values; at most {MAX_VALUES} are allowed",
+            v.len()
+        ))),
         Ok(OneOrMany::Many(v)) => Ok(v),
         Err(_) => Err(D::Error::custom(
             "`subOperation` must be a string or a list of strings",
@@ -393,45 +472,195 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
 }
 
 impl<'de> Deserialize<'de> for Attributes {
+    /// Reads one source's attributes entry by entry, so that a name given twice (in any case)
+    /// is an error rather than the last one winning.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let mut attributes = Attributes::default();
-        for (name, json) in map {
-            let value = value_from_json(&name, json).map_err(D::Error::custom)?;
-            attributes.insert(&name, value).map_err(D::Error::custom)?;
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Attributes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of attribute names and values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+                let mut attributes = Attributes::default();
+                while let Some(name) = map.next_key::<String>()? {
+                    let value = map.next_value_seed(ValueSeed { name: &name })?;
+                    attributes.insert(&name, value).map_err(A::Error::custom)?;
+                }
+                Ok(attributes)
+            }
         }
-        Ok(attributes)
+        d.deserialize_map(Visit)
     }
 }
 
-fn scalar_from_json(name: &str, json: serde_json::Value) -> Result<Scalar, String> {
-    match json {
-        serde_json::Value::String(s) => Ok(Scalar::String(s)),
-        serde_json::Value::Bool(b) => Ok(Scalar::Bool(b)),
-        serde_json::Value::Number(n) => n.as_i64().map(Scalar::Integer).ok_or_else(|| {
-            format!("attribute `{name}`: `{n}` is not a 64-bit integer (conditions compare integers only)")
-        }),
-        serde_json::Value::Null => Err(format!(
-            "attribute `{name}` is null; leave it out to make it missing"
-        )),
-        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Err(format!(
-            "attribute `{name}`: values inside a list or object must be strings, integers or booleans"
-        )),
+/// Reads one attribute's value: a scalar, a list of scalars, or (for dictionaries) an object of
+/// scalars, whose keys may not repeat. `name` is the attribute's, for messages.
+struct ValueSeed<'n> {
+    name: &'n str,
+}
+
+/// Reads one scalar of attribute `name`: a string, a 64-bit integer or a boolean.
+struct ScalarSeed<'n> {
+    name: &'n str,
+    /// Inside a list or an object, where nothing but a scalar may stand.
+    inner: bool,
+}
+
+fn not_integer<E: serde::de::Error>(name: &str, shown: &str) -> E {
+    E::custom(format!(
+        "attribute `{name}`: `{shown}` is not a 64-bit integer (conditions compare integers only)"
+    ))
+}
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed<'_> {
+    type Value = Scalar;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-fn value_from_json(name: &str, json: serde_json::Value) -> Result<Value, String> {
-    match json {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .map(|item| scalar_from_json(name, item))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::List),
-        serde_json::Value::Object(map) => map
-            .into_iter()
-            .map(|(k, v)| scalar_from_json(&format!("{name}:{k}"), v).map(|v| (k, v)))
-            .collect::<Result<BTreeMap<_, _>, _>>()
-            .map(Value::Dictionary),
-        other => scalar_from_json(name, other).map(Value::Scalar),
+impl<'de> Visitor<'de> for ScalarSeed<'_> {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, an integer or a boolean")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::String(v.to_string()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Scalar, E> {
+        Ok(Scalar::String(v))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Integer(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Scalar, E> {
+        i64::try_from(v)
+            .map(Scalar::Integer)
+            .map_err(|_| not_integer(self.name, &v.to_string()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalar, E> {
+        // JSON's `-0` is an integer as written, though readers hand it over as a float.
+        if v == 0.0 {
+            return Ok(Scalar::Integer(0));
+        }
+        Err(not_integer(self.name, &v.to_string()))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Scalar, E> {
+        Err(E::custom(format!(
+            "attribute `{}` is null; leave it out to make it missing",
+            self.name
+        )))
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Scalar, E> {
+        self.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+        Err(self.nested())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+        Err(self.nested())
+    }
+}
+
+impl ScalarSeed<'_> {
+    fn nested<E: serde::de::Error>(&self) -> E {
+        let name = self.name;
+        if self.inner {
+            E::custom(format!(
+                "attribute `{name}`: values inside a list or object must be strings, integers or booleans"
+            ))
+        } else {
+            E::custom(format!("attribute `{name}` must be a single value"))
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, an integer, a boolean, a list of them, or an object of them")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Scalar(Scalar::String(v.to_string())))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Scalar(Scalar::String(v)))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Scalar(Scalar::Bool(v)))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Scalar(Scalar::Integer(v)))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+        self.scalar().visit_u64(v).map(Value::Scalar)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        self.scalar().visit_f64(v).map(Value::Scalar)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.scalar().visit_unit().map(Value::Scalar)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(ScalarSeed {
+            name: self.name,
+            inner: true,
+        })? {
+            if items.len() == MAX_VALUES {
+                return Err(A::Error::custom(format!(
+                    "attribute `{}` has more than {MAX_VALUES} values; a request may give at most {MAX_VALUES} (the limit on a set in a condition), so that every comparison stays cheap",
+                    self.name
+                )));
+            }
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let name = format!("{}:{key}", self.name);
+            let value = map.next_value_seed(ScalarSeed {
+                name: &name,
+                inner: true,
+            })?;
+            if entries.len() == MAX_VALUES {
+                return Err(A::Error::custom(format!(
+                    "attribute `{}` has more than {MAX_VALUES} keys",
+                    self.name
+                )));
+            }
+            if entries.insert(key.clone(), value).is_some() {
+                return Err(A::Error::custom(format!(
+                    "attribute `{}`: key `{key}` given twice",
+                    self.name
+                )));
+            }
+        }
+        Ok(Value::Dictionary(entries))
+    }
+}
+
+impl ValueSeed<'_> {
+    fn scalar(&self) -> ScalarSeed<'_> {
+        ScalarSeed {
+            name: self.name,
+            inner: false,
+        }
     }
 }

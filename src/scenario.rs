@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::de::{Error as _, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ast::{Condition, Expr, ExprKind};
+use crate::ast::{AttributeName, Condition, Expr, ExprKind, OperandKind, Source};
+use crate::check::catalog::Lookup;
 use crate::eval::{Decision, EvalOptions, Evaluation};
-use crate::request::Request;
+use crate::request::{Request, Supplied};
 use crate::span::Span;
 
 /// What a case expects, and what it got.
@@ -99,14 +101,35 @@ pub struct Scenario {
     pub condition: Condition,
     /// The cases.
     pub cases: Vec<Case>,
+    /// What looks wrong but does not stop the cases from running: a request attribute that the
+    /// condition never reads and the catalog does not know (a typo makes an attribute missing,
+    /// so a case that expects deny would pass for the wrong reason).
+    pub warnings: Vec<ScenarioError>,
 }
+
+/// Where scenario files may take the files they name from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The root every path inside a scenario file must resolve within; by default the
+    /// repository the scenario file is in (found by its `.git`), or its own directory outside
+    /// any repository.
+    pub root: Option<PathBuf>,
+}
+
+/// The most a condition file may hold, as for a condition on the command line.
+const MAX_CONDITION_FILE: usize = crate::parse::DEFAULT_MAX_LEN;
+
+/// The most the cases' requests may come to with `defaults` merged into each, in bytes of
+/// compact JSON: a small file whose `defaults` hold a large value repeated under many cases
+/// must not grow past what a machine holds.
+pub const MAX_EXPANDED: usize = 32 * 1024 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     condition: Option<String>,
     condition_file: Option<String>,
-    defaults: Option<serde_json::Value>,
+    defaults: Option<Strict>,
     cases: Vec<RawCase>,
 }
 
@@ -115,8 +138,95 @@ struct RawFile {
 struct RawCase {
     name: serde_saphyr::Spanned<String>,
     #[serde(default)]
-    request: serde_json::Value,
+    request: Strict,
     expect: Outcome,
+}
+
+/// A JSON value read so that a key given twice in one object is an error, where
+/// `serde_json::Value` would keep the last.
+#[derive(Default)]
+struct Strict(serde_json::Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Strict;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a value")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Strict, E> {
+                Ok(Strict(v.into()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Strict, E> {
+                Ok(Strict(v.into()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Strict, E> {
+                Ok(Strict(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Strict, E> {
+                Ok(Strict(
+                    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into),
+                ))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Strict, E> {
+                Ok(Strict(v.into()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Strict, E> {
+                Ok(Strict(v.into()))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Strict, E> {
+                Ok(Strict(serde_json::Value::Null))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Strict, E> {
+                self.visit_unit()
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Strict, D::Error> {
+                Strict::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Strict(v)) = seq.next_element()? {
+                    items.push(v);
+                }
+                Ok(Strict(serde_json::Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+                let mut object = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let Strict(value) = map.next_value()?;
+                    if object.contains_key(&key) {
+                        return Err(A::Error::custom(format!("the key `{key}` is given twice")));
+                    }
+                    object.insert(key, value);
+                }
+                Ok(Strict(serde_json::Value::Object(object)))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// The bytes a value takes as compact JSON, near enough to bound what merging makes.
+fn weight(v: &serde_json::Value) -> usize {
+    let mut total = 0;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        total += match v {
+            serde_json::Value::Null | serde_json::Value::Bool(_) => 5,
+            serde_json::Value::Number(_) => 8,
+            serde_json::Value::String(s) => s.len() + 2,
+            serde_json::Value::Array(items) => {
+                stack.extend(items);
+                2 + items.len()
+            }
+            serde_json::Value::Object(o) => {
+                stack.extend(o.values());
+                2 + o.keys().map(|k| k.len() + 4).sum::<usize>()
+            }
+        };
+    }
+    total
 }
 
 /// Whether `path` names a scenario file.
@@ -128,8 +238,19 @@ pub fn is_scenario_file(path: &Path) -> bool {
     })
 }
 
-/// Loads a scenario file whose text has been read. Every problem is reported, not only the first.
+/// Loads a scenario file whose text has been read, with the default [`LoadOptions`].
 pub fn load(file: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    load_with(file, text, &LoadOptions::default())
+}
+
+/// Loads a scenario file whose text has been read. Every problem is reported, not only the
+/// first. A `condition_file` is read only if it resolves inside the root (see
+/// [`LoadOptions::root`]), through the same size-limited reader as every other input.
+pub fn load_with(
+    file: &Path,
+    text: &str,
+    options: &LoadOptions,
+) -> Result<Scenario, Vec<ScenarioError>> {
     let error = |case: Option<&str>, line: Option<usize>, message: String| ScenarioError {
         file: file.to_path_buf(),
         case: case.map(str::to_string),
@@ -147,20 +268,27 @@ pub fn load(file: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
         })?
     };
 
-    let dir = file.parent().unwrap_or(Path::new("."));
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let (condition_file, condition_text) = match (&raw.condition, &raw.condition_file) {
         (Some(text), None) => (file.to_path_buf(), text.clone()),
         (None, Some(name)) => {
-            let path = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => (path, text),
-                Err(e) => {
-                    return Err(vec![error(
-                        None,
-                        None,
-                        format!("condition_file `{}`: {e}", path.display()),
-                    )])
-                }
+            let root = match &options.root {
+                Some(root) => root.clone(),
+                None => crate::input::repository_root(dir).unwrap_or_else(|_| dir.to_path_buf()),
+            };
+            let read = crate::input::read_within(
+                &root,
+                dir,
+                name,
+                MAX_CONDITION_FILE,
+                "`azcond test --root DIR` widens it",
+            );
+            match read {
+                Ok(input) => (dir.join(name), input.text),
+                Err(e) => return Err(vec![error(None, None, format!("condition_file: {e}"))]),
             }
         }
         (Some(_), Some(_)) => {
@@ -188,7 +316,8 @@ pub fn load(file: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
             ),
         )]
     })?;
-    if let Some(d) = &raw.defaults {
+    let defaults = raw.defaults.map(|Strict(v)| v);
+    if let Some(d) = &defaults {
         if !d.is_object() {
             return Err(vec![error(
                 None,
@@ -196,6 +325,22 @@ pub fn load(file: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
                 "`defaults` must be a mapping of request fields".into(),
             )]);
         }
+    }
+    let each = defaults.as_ref().map_or(0, weight);
+    let expanded: usize = raw
+        .cases
+        .iter()
+        .map(|c| each + weight(&c.request.0))
+        .fold(0, usize::saturating_add);
+    if expanded > MAX_EXPANDED {
+        return Err(vec![error(
+            None,
+            None,
+            format!(
+                "the cases' requests come to about {expanded} bytes with `defaults` ({each} bytes) merged into each of the {} cases, more than the limit of {MAX_EXPANDED}; keep large values out of `defaults`",
+                raw.cases.len()
+            ),
+        )]);
     }
 
     let mut errors = Vec::new();
@@ -207,11 +352,9 @@ pub fn load(file: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
             0 => line_of_name(text, &name, &mut search_from),
             l => l as usize,
         };
-        let mut request = raw
-            .defaults
-            .clone()
-            .unwrap_or_else(|| serde_json::json!({}));
-        if !raw_case.request.is_null() && !raw_case.request.is_object() {
+        let mut request = defaults.clone().unwrap_or_else(|| serde_json::json!({}));
+        let Strict(case_request) = raw_case.request;
+        if !case_request.is_null() && !case_request.is_object() {
             errors.push(error(
                 Some(&name),
                 Some(line),
@@ -219,7 +362,7 @@ pub fn load(file: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
             ));
             continue;
         }
-        merge(&mut request, raw_case.request);
+        merge(&mut request, case_request);
         match serde_json::from_value::<Request>(request) {
             Ok(request) => cases.push(Case {
                 name,
@@ -236,13 +379,186 @@ pub fn load(file: &Path, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let warnings = unread_attributes(&condition, &cases)
+        .into_iter()
+        .map(|(case, line, message)| error(Some(&case), Some(line), message))
+        .collect();
     Ok(Scenario {
         file: file.to_path_buf(),
         condition_file,
         condition_text,
         condition,
         cases,
+        warnings,
     })
+}
+
+/// Every attribute the condition reads, by source.
+fn read_by(condition: &Condition) -> Vec<(Source, &AttributeName)> {
+    let mut out = Vec::new();
+    let mut stack = vec![&condition.expr];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Or(xs) | ExprKind::And(xs) => stack.extend(xs.iter()),
+            ExprKind::Not(x) => stack.push(x),
+            ExprKind::Group(g) => stack.push(&g.expr),
+            ExprKind::Exists(a) => out.push((a.source, &a.name)),
+            ExprKind::Compare(c) => {
+                for side in [&c.left, &c.right] {
+                    if let OperandKind::Attribute(a) = &side.kind {
+                        out.push((a.source, &a.name));
+                    }
+                }
+            }
+            ExprKind::ActionMatches(_) | ExprKind::SubOperationMatches(_) => {}
+        }
+    }
+    out
+}
+
+/// The request attributes of the cases that the condition never reads and the catalog does
+/// not know, once each: (case, line, message naming the closest attribute the condition
+/// reads). A tag key is judged against the keys of its dictionary the condition reads.
+fn unread_attributes(condition: &Condition, cases: &[Case]) -> Vec<(String, usize, String)> {
+    let reads = read_by(condition);
+    let catalog = crate::check::builtin_catalog();
+    let mut out: Vec<(String, usize, String)> = Vec::new();
+    let mut seen: Vec<(Source, String)> = Vec::new();
+    for case in cases {
+        for source in [
+            Source::Resource,
+            Source::Request,
+            Source::Principal,
+            Source::Environment,
+        ] {
+            let here: Vec<&AttributeName> = reads
+                .iter()
+                .filter(|(s, _)| *s == source)
+                .map(|(_, n)| *n)
+                .collect();
+            for supplied in case.request.attributes(source).supplied() {
+                let Some((written, candidates)) = unread(supplied, &here, source, catalog) else {
+                    continue;
+                };
+                if seen.contains(&(source, written.clone())) {
+                    continue;
+                }
+                seen.push((source, written.clone()));
+                let closest =
+                    crate::parse::suggest(&written, candidates.iter().map(String::as_str))
+                        .map(|c| format!("; did you mean `@{}[{c}]`?", source.name()))
+                        .unwrap_or_else(|| match candidates.as_slice() {
+                            [] => {
+                                format!("; the condition reads no `@{}` attribute", source.name())
+                            }
+                            some => format!(
+                                "; the condition reads {}",
+                                some.iter()
+                                    .take(3)
+                                    .map(|c| format!("`@{}[{c}]`", source.name()))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        });
+                out.push((
+                    case.name.clone(),
+                    case.line,
+                    format!(
+                        "the request gives `@{}[{written}]`, which the condition never reads, so it changes nothing{closest}",
+                        source.name()
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a supplied attribute goes unread: its name as written and the names it could have
+/// meant (those the condition reads), or `None` when the condition reads it or the catalog
+/// knows it.
+fn unread(
+    supplied: Supplied<'_>,
+    reads: &[&AttributeName],
+    source: Source,
+    catalog: &crate::check::Catalog,
+) -> Option<(String, Vec<String>)> {
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let written = match supplied {
+        Supplied::Plain(name) => {
+            let read = reads.iter().any(|r| match r {
+                AttributeName::Plain(n) => same(n, name),
+                _ => false,
+            });
+            if read {
+                return None;
+            }
+            let parsed = AttributeName::Plain(name.to_string());
+            if matches!(catalog.lookup(source, &parsed), Lookup::Known { .. }) {
+                return None;
+            }
+            return Some((
+                name.to_string(),
+                reads.iter().map(|r| r.to_string()).collect(),
+            ));
+        }
+        Supplied::Key { dictionary, key } => {
+            let keys_of_dictionary: Vec<&str> = reads
+                .iter()
+                .filter_map(|r| match r {
+                    AttributeName::KeyValue { attribute, key } if same(attribute, dictionary) => {
+                        Some(key.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            let read_by_value = keys_of_dictionary.contains(&key)
+                || reads.iter().any(|r| match r {
+                    AttributeName::Plain(n) => same(n, &format!("{dictionary}:{key}")),
+                    _ => false,
+                });
+            let keys_read = reads.iter().any(|r| match r {
+                AttributeName::Keys { attribute } => same(attribute, dictionary),
+                _ => false,
+            });
+            if read_by_value {
+                return None;
+            }
+            let name = AttributeName::KeyValue {
+                attribute: dictionary.to_string(),
+                key: key.to_string(),
+            };
+            // A key close to one whose value the condition reads is likely a typo, even when
+            // the condition also reads the list of keys; any other key of a dictionary whose
+            // keys are read is there for that list, and one of a dictionary the condition does
+            // not read is judged by the catalog.
+            let typo = crate::parse::suggest(key, keys_of_dictionary.iter().copied()).is_some();
+            if !typo
+                && (keys_read
+                    || (keys_of_dictionary.is_empty()
+                        && matches!(catalog.lookup(source, &name), Lookup::Known { .. })))
+            {
+                return None;
+            }
+            name.to_string()
+        }
+        Supplied::Keys { dictionary } | Supplied::Dictionary(dictionary) => {
+            let read = reads.iter().any(|r| match r {
+                AttributeName::KeyValue { attribute, .. } | AttributeName::Keys { attribute } => {
+                    same(attribute, dictionary)
+                }
+                AttributeName::Plain(_) => false,
+            });
+            let name = AttributeName::Keys {
+                attribute: dictionary.to_string(),
+            };
+            if read || matches!(catalog.lookup(source, &name), Lookup::Known { .. }) {
+                return None;
+            }
+            name.to_string()
+        }
+    };
+    Some((written, reads.iter().map(|r| r.to_string()).collect()))
 }
 
 /// The line of `"name"` or `name:` in a JSON file, searching on from the previous case.

@@ -232,18 +232,31 @@ fn user_catalog_declares_attributes() {
 }
 
 #[test]
-fn unreadable_json_is_an_error_when_named_and_a_warning_when_found() {
+fn unreadable_json_is_an_error_named_or_found_pointing_where_the_parser_stopped() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unreadable");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("broken.json");
-    std::fs::write(&file, "{ \"condition\": ").unwrap();
-    let named = azcond(&["check", file.to_str().unwrap()]);
-    assert_eq!(named.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&named.stdout).contains("error[unreadable-file]"));
-    let found = azcond(&["check", dir.to_str().unwrap()]);
-    assert_eq!(found.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&found.stdout).contains("warning[unreadable-file]"));
+    std::fs::write(&file, "{\n  \"condition\": ,\n}").unwrap();
+    for path in [&file, &dir] {
+        let o = azcond(&["check", "--format", "json", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", path.display());
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let f = &json["findings"][0];
+        assert_eq!(f["code"], "unreadable-file");
+        assert_eq!(f["severity"], "error");
+        assert_eq!(
+            (f["line"].as_u64(), f["column"].as_u64()),
+            (Some(2), Some(16))
+        );
+    }
+    let tf = dir.join("broken.tf");
+    std::fs::write(&tf, "resource \"a\" \"b\" {\n  condition = \n}\n").unwrap();
+    let o = azcond(&["check", "--format", "json", tf.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &json["findings"][0];
+    assert_eq!(f["code"], "unreadable-file");
+    assert_eq!(f["line"].as_u64(), Some(2), "{f}");
 }
 
 #[test]

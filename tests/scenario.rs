@@ -165,7 +165,7 @@ fn bad_scenario_files_name_the_file_case_and_field() {
     };
     let cases = [
         (write("unknown-key.test.yaml", "condition: ActionMatches{'x'}\ncases:\n  - name: a\n    request: {action: x}\n    expected: allow\n"), "unknown-key.test.yaml:5: unknown field `expected`"),
-        (write("no-file.test.yaml", "condition_file: nowhere.cond\ncases: []\n"), "no-file.test.yaml: condition_file `"),
+        (write("no-file.test.yaml", "condition_file: nowhere.cond\ncases: []\n"), "no-file.test.yaml: condition_file: cannot read `"),
         (write("bad-request.test.yaml", "condition: ActionMatches{'x'}\ncases:\n  - name: typo\n    request: {action: x, principle: {}}\n    expect: allow\n"), "bad-request.test.yaml:3: case `typo`: request: unknown field `principle`"),
         (write("no-action.test.json", "{\"condition\": \"ActionMatches{'x'}\", \"cases\": [{\"name\": \"a\", \"request\": {}, \"expect\": \"deny\"}]}"), "no-action.test.json:1: case `a`: request: missing field `action`"),
         (write("both.test.yaml", "condition: ActionMatches{'x'}\ncondition_file: access-levels.cond\ncases: []\n"), "not both"),
@@ -297,7 +297,7 @@ fn json_and_junit_reports() {
     let o = azcond(&["test", "--format", "junit", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let xml = out(&o);
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"azcond\" tests=\"2\" failures=\"1\">"), "{xml}");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"azcond\" tests=\"2\" failures=\"1\" errors=\"0\">"), "{xml}");
     assert!(xml.contains("name=\"fails &lt;here&gt;\""), "{xml}");
     assert!(
         xml.contains("<failure message=\"expected allow, got deny\">"),

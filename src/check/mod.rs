@@ -21,116 +21,318 @@ use crate::span::Span;
 /// Azure's limit on the length of a condition, in UTF-8 bytes (language-notes AMB-21).
 pub const AZURE_MAX_LEN: usize = 8192;
 
-/// Every rule code `check` can report, with its severity and a one-line description, for
-/// documentation and `--list-rules`-style output.
-pub const RULES: &[(&str, Severity, &str)] = &[
-    (
-        "syntax",
-        Severity::Error,
-        "the text does not follow the grammar",
-    ),
-    ("empty", Severity::Error, "the condition is empty"),
-    ("unclosed-paren", Severity::Error, "a `(` is never closed"),
-    ("unmatched-paren", Severity::Error, "a `)` has no `(`"),
-    (
-        "unterminated-string",
-        Severity::Error,
-        "a string is not closed on its line",
-    ),
-    (
-        "double-quotes",
-        Severity::Error,
-        "a string in double quotes",
-    ),
-    (
-        "typographic-quote",
-        Severity::Error,
-        "a typographic quote where `'` belongs",
-    ),
-    (
-        "stripped-key-marker",
-        Severity::Error,
-        "`<$key_case_sensitive$>` or `&$keys$&` lost its `$…$` part",
-    ),
-    (
-        "unknown-operator",
-        Severity::Error,
-        "an operator or quantifier that does not exist",
-    ),
-    (
-        "unsupported-operator",
-        Severity::Error,
-        "an operator Azure does not support (`StringEndsWith`, `StringContains`)",
-    ),
-    (
-        "unknown-source",
-        Severity::Error,
-        "a source other than `@Resource`, `@Request`, `@Principal`, `@Environment`",
-    ),
-    (
-        "invalid-literal",
-        Severity::Error,
-        "a malformed integer, GUID or set",
-    ),
-    (
-        "control-character",
-        Severity::Error,
-        "a control character in the condition",
-    ),
-    (
-        "too-deep",
-        Severity::Error,
-        "nesting deeper than the parser's limit",
-    ),
-    (
-        "too-large",
-        Severity::Error,
-        "input larger than the parser's limit",
-    ),
-    (
-        "comment",
-        Severity::Error,
-        "a `#` or `//` comment, which Azure does not accept",
-    ),
-    (
-        "invisible-character",
-        Severity::Error,
-        "a non-ASCII space (NBSP, zero-width space, BOM …) pasted into the condition",
-    ),
-    (
-        "too-long",
-        Severity::Error,
-        "longer than Azure's 8192-byte limit",
-    ),
-    (
-        "ambiguous-precedence",
-        Severity::Warning,
-        "`AND` and `OR` mixed at one level without parentheses",
-    ),
-    (
-        "non-canonical-casing",
-        Severity::Warning,
-        "a keyword, operator or source written in non-canonical case",
-    ),
-    ("unknown-attribute", Severity::Error, "an attribute the catalog does not know (with did-you-mean)"),
-    ("attribute-source", Severity::Error, "an attribute from a source that does not supply it"),
-    ("missing-key-marker", Severity::Error, "a tag key without `<$key_case_sensitive$>`"),
-    ("invalid-custom-attribute", Severity::Error, "a custom security attribute name Entra cannot have"),
-    ("operator-type", Severity::Error, "an operator of another type than the attribute"),
-    ("operator-not-allowed", Severity::Error, "an operator the attribute does not support (`UtcNow` takes only DateTimeGreaterThan and DateTimeLessThan)"),
-    ("quantifier-not-allowed", Severity::Error, "a quantifier on an operator that has no quantified form"),
-    ("needs-quantifier", Severity::Error, "a plain operator with a set or a multi-valued attribute"),
-    ("invalid-value", Severity::Error, "a value that is not a valid GUID, date-time, integer or boolean for its operator"),
-    ("mixed-set", Severity::Error, "a set mixing kinds of values"),
-    ("condition-version", Severity::Error, "a `conditionVersion` other than `2.0` beside a condition"),
-    ("unreadable-file", Severity::Error, "a JSON or Terraform file that cannot be parsed (a warning when found by searching a directory)"),
-    ("any-of-any-not-equals", Severity::Warning, "`ForAnyOfAnyValues:…NotEquals` with several values, true for almost everything"),
-    ("list-not-excluded", Severity::Warning, "a blob-read guard that also covers listing, with an attribute listing lacks"),
-    ("attribute-not-applicable", Severity::Warning, "an attribute that does not apply to the actions its clause is guarded by"),
-    ("unknown-action", Severity::Warning, "an action of a known namespace that the catalog does not know"),
-    ("unknown-suboperation", Severity::Warning, "a suboperation no known action has"),
-    ("quoted-guid", Severity::Warning, "a GUID in quotes"),
-    ("not-checkable", Severity::Info, "a condition built by an ARM expression or Terraform interpolation"),
+/// A rule `check` reports: its stable code, default severity, and documentation (for SARIF's
+/// rule descriptions and `check --explain`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The stable code, e.g. `unclosed-paren`.
+    pub code: &'static str,
+    /// Its severity.
+    pub severity: Severity,
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// Why it matters.
+    pub explanation: &'static str,
+    /// What to change.
+    pub fix: &'static str,
+}
+
+/// Every rule `check` can report.
+pub const RULES: &[Rule] = &[
+    Rule {
+        code: "syntax",
+        severity: Severity::Error,
+        summary: "the text does not follow the grammar",
+        explanation: "The condition cannot be read: a token is missing, misplaced or unknown at the place shown. Azure answers such a condition with `400 The given role assignment condition is invalid.`",
+        fix: "Follow the expectation the message gives; `azcond fmt` shows how the part before the error was read.",
+    },
+    Rule {
+        code: "empty",
+        severity: Severity::Error,
+        summary: "the condition is empty",
+        explanation: "The text holds no condition: it is empty, or only whitespace and comments.",
+        fix: "Write a condition, or remove the `condition` property (a role assignment without one grants its role unconditionally).",
+    },
+    Rule {
+        code: "unclosed-paren",
+        severity: Severity::Error,
+        summary: "a `(` is never closed",
+        explanation: "The condition ends while a parenthesis is still open; the `(` it belongs to is shown as well.",
+        fix: "Add the `)`, or remove the `(`; `azcond fmt` on the part that parses shows the nesting.",
+    },
+    Rule {
+        code: "unmatched-paren",
+        severity: Severity::Error,
+        summary: "a `)` has no `(`",
+        explanation: "A closing parenthesis appears where no group is open.",
+        fix: "Remove it, or add the `(` it was meant to close.",
+    },
+    Rule {
+        code: "unterminated-string",
+        severity: Severity::Error,
+        summary: "a string is not closed on its line",
+        explanation: "A string that opens with `'` has no closing `'`. Strings have no escapes: the first `'` after the opening one ends the string.",
+        fix: "Close the string with `'`.",
+    },
+    Rule {
+        code: "double-quotes",
+        severity: Severity::Error,
+        summary: "a string in double quotes",
+        explanation: "Strings in conditions are written in single quotes only; `\"…\"` is not a string.",
+        fix: "Write `'…'`; in JSON, the condition itself is the double-quoted value, and its strings use single quotes inside it.",
+    },
+    Rule {
+        code: "typographic-quote",
+        severity: Severity::Error,
+        summary: "a typographic quote where `'` belongs",
+        explanation: "A curly quote (U+2018, U+2019), typically pasted from a document or web page, stands where the ASCII apostrophe `'` is needed.",
+        fix: "Replace it with `'`.",
+    },
+    Rule {
+        code: "stripped-key-marker",
+        severity: Severity::Error,
+        summary: "`<$key_case_sensitive$>` or `&$keys$&` lost its `$…$` part",
+        explanation: "A shell or a template engine expanded `$key_case_sensitive` (or `$keys`) as a variable and left only the `$` signs: `tags:Project<$>` instead of `tags:Project<$key_case_sensitive$>`.",
+        fix: "Quote the condition with single quotes in bash, escape each `$` as `` `$ `` in PowerShell, or keep it in a file (`azcond fmt --emit` prints it escaped for the host).",
+    },
+    Rule {
+        code: "unknown-operator",
+        severity: Severity::Error,
+        summary: "an operator or quantifier that does not exist",
+        explanation: "The word in operator position is not one of the condition language's operators (for example `StringEqual`), or a quantifier has no operator after its `:`.",
+        fix: "Use the operator the message suggests; the operators are listed in the README.",
+    },
+    Rule {
+        code: "unsupported-operator",
+        severity: Severity::Error,
+        summary: "an operator Azure does not support (`StringEndsWith`, `StringContains`)",
+        explanation: "Operators that exist in other policy languages but not here.",
+        fix: "Use `StringLike` with a pattern: `StringLike '*.log'` for ends-with, `StringLike '*log*'` for contains.",
+    },
+    Rule {
+        code: "unknown-source",
+        severity: Severity::Error,
+        summary: "a source other than `@Resource`, `@Request`, `@Principal`, `@Environment`",
+        explanation: "An attribute reference names a source that does not exist, often a misspelling such as `@Resources`.",
+        fix: "Use one of the four sources.",
+    },
+    Rule {
+        code: "invalid-literal",
+        severity: Severity::Error,
+        summary: "a malformed integer, GUID or set",
+        explanation: "A value is written in a shape the language does not have: a decimal or exponent number, a GUID with a digit too few, an empty set or a trailing comma.",
+        fix: "Write integers as digits, GUIDs as 8-4-4-4-12 or 32 hexadecimal digits, sets as `{a, b}` with at least one value.",
+    },
+    Rule {
+        code: "control-character",
+        severity: Severity::Error,
+        summary: "a control character in the condition",
+        explanation: "An invisible control character (NUL, BEL, ESC, …) is part of the text, usually pasted by accident.",
+        fix: "Delete it; `azcond check` shows where.",
+    },
+    Rule {
+        code: "too-deep",
+        severity: Severity::Error,
+        summary: "nesting deeper than the parser's limit",
+        explanation: "More parentheses or `NOT`s are open at once than the limit (128 by default) allows.",
+        fix: "Flatten the condition: `AND` and `OR` chains need no parentheses of their own.",
+    },
+    Rule {
+        code: "too-large",
+        severity: Severity::Error,
+        summary: "input larger than the limit",
+        explanation: "The file or condition is larger than azcond reads (1 MiB for a condition, 64 MiB for a document), so it was not checked.",
+        fix: "Split it; Azure's own limit on a condition is 8 KB.",
+    },
+    Rule {
+        code: "comment",
+        severity: Severity::Error,
+        summary: "a `#` or `//` comment, which Azure does not accept",
+        explanation: "Comments are an authoring convenience azcond reads; the condition language has no comments, and Azure rejects a condition that holds one.",
+        fix: "Deploy the output of `azcond fmt --single-line`, which drops comments.",
+    },
+    Rule {
+        code: "invisible-character",
+        severity: Severity::Error,
+        summary: "a non-ASCII space (NBSP, zero-width space, byte-order mark …) in the condition",
+        explanation: "Text pasted from web pages and rich-text editors carries spaces that look like spaces and are not; a file saved with a byte-order mark starts with one. Azure rejects the condition.",
+        fix: "`azcond fmt` replaces them with plain spaces; save files as UTF-8 without a byte-order mark.",
+    },
+    Rule {
+        code: "too-long",
+        severity: Severity::Error,
+        summary: "longer than Azure's 8192-byte limit",
+        explanation: "Azure refuses conditions longer than 8192 bytes.",
+        fix: "Shorten it (`azcond fmt --single-line` removes layout), or split the access over several role assignments.",
+    },
+    Rule {
+        code: "ambiguous-precedence",
+        severity: Severity::Warning,
+        summary: "`AND` and `OR` mixed at one level without parentheses",
+        explanation: "`AND` binds tighter than `OR`, so `a AND b OR c` means `(a AND b) OR c`; Azure's documentation asks for parentheses because readers often mean the other grouping.",
+        fix: "Add parentheses that say which grouping is meant.",
+    },
+    Rule {
+        code: "non-canonical-casing",
+        severity: Severity::Warning,
+        summary: "a keyword, operator or source written in non-canonical case",
+        explanation: "Azure accepts keywords in any case, but the portal and the documentation write them one way (`StringEquals`, `AND`, `@Resource`).",
+        fix: "`azcond fmt` writes the canonical case.",
+    },
+    Rule {
+        code: "unknown-attribute",
+        severity: Severity::Error,
+        summary: "an attribute the catalog does not know",
+        explanation: "No documented attribute has this name from this source; it is often a misspelling, and a condition on an attribute that never exists is false for every request.",
+        fix: "Use the attribute the message suggests, or declare a new one with `--catalog FILE`.",
+    },
+    Rule {
+        code: "undocumented-attribute",
+        severity: Severity::Info,
+        summary: "an attribute Microsoft's built-in roles use that no documentation describes",
+        explanation: "Azure's own role definitions use this attribute, so Azure accepts it, but no Microsoft Learn page documents its meaning or values.",
+        fix: "Nothing to fix; prefer documented attributes in conditions of your own.",
+    },
+    Rule {
+        code: "attribute-source",
+        severity: Severity::Error,
+        summary: "an attribute from a source that does not supply it",
+        explanation: "The attribute exists, but from another source: `@Request[…/containers:name]` where the container name is a `@Resource` attribute.",
+        fix: "Use the source the message names.",
+    },
+    Rule {
+        code: "missing-key-marker",
+        severity: Severity::Error,
+        summary: "a tag key without `<$key_case_sensitive$>`",
+        explanation: "Blob index tags are written `…/tags:<key><$key_case_sensitive$>`; without the marker Azure rejects the attribute.",
+        fix: "Add `<$key_case_sensitive$>` after the key.",
+    },
+    Rule {
+        code: "invalid-custom-attribute",
+        severity: Severity::Error,
+        summary: "a custom security attribute name Entra cannot have",
+        explanation: "Custom security attributes are `Microsoft.Directory/CustomSecurityAttributes/Id:<set>_<attribute>`, each part 1 to 32 letters and digits, not starting with a digit.",
+        fix: "Use the attribute's name as Entra shows it.",
+    },
+    Rule {
+        code: "operator-type",
+        severity: Severity::Error,
+        summary: "an operator of another type than the attribute",
+        explanation: "The operator compares another type than the attribute holds: `StringEquals` on a GUID attribute, `NumericEquals` on a string.",
+        fix: "Use an operator of the attribute's type (`GuidEquals` for GUIDs, `DateTime…` for date-times).",
+    },
+    Rule {
+        code: "operator-not-allowed",
+        severity: Severity::Error,
+        summary: "an operator the attribute does not support",
+        explanation: "Some attributes take only some operators: `@Environment[UtcNow]` only `DateTimeGreaterThan` and `DateTimeLessThan`.",
+        fix: "Use one of the operators the message lists.",
+    },
+    Rule {
+        code: "quantifier-not-allowed",
+        severity: Severity::Error,
+        summary: "a quantifier on an operator that has no quantified form",
+        explanation: "Only the equality, `Like`, numeric and GUID equality operators take `ForAnyOfAnyValues:` and the other quantifiers.",
+        fix: "Drop the quantifier, or use an operator that takes one.",
+    },
+    Rule {
+        code: "needs-quantifier",
+        severity: Severity::Error,
+        summary: "a plain operator with a set or a multi-valued attribute",
+        explanation: "A plain operator compares one value with one value; with several on a side the comparison is always false.",
+        fix: "Quantify it, e.g. `ForAnyOfAnyValues:StringEquals {'a', 'b'}`.",
+    },
+    Rule {
+        code: "invalid-value",
+        severity: Severity::Error,
+        summary: "a value that is not valid for its operator",
+        explanation: "The value cannot be read as the operator's type: `GuidEquals 'Reader'`, a date-time that is not `YYYY-MM-DDThh:mm:ss[.fffffff]Z`, a string where an integer belongs.",
+        fix: "Write the value in the operator's type.",
+    },
+    Rule {
+        code: "mixed-set",
+        severity: Severity::Error,
+        summary: "a set mixing kinds of values",
+        explanation: "A set holds values of different kinds (`{'User', 5}`), which no operator reads.",
+        fix: "Write every value of a set the same way.",
+    },
+    Rule {
+        code: "condition-version",
+        severity: Severity::Error,
+        summary: "a `conditionVersion` other than `2.0` beside a condition",
+        explanation: "Role assignments accept conditions of version `2.0` only; `1.0` was the preview format. (Some built-in role definitions still carry `1.0`; there it is a warning.)",
+        fix: "Set `conditionVersion` to \"2.0\".",
+    },
+    Rule {
+        code: "unreadable-file",
+        severity: Severity::Error,
+        summary: "a JSON, Terraform or YAML file that cannot be parsed",
+        explanation: "The file does not parse as its kind, so conditions in it would go unchecked; the finding points where its parser stopped.",
+        fix: "Fix the file's syntax, or give it a name that says what it is.",
+    },
+    Rule {
+        code: "duplicate-key",
+        severity: Severity::Error,
+        summary: "a key given twice in one JSON object or YAML mapping",
+        explanation: "Readers disagree on which value of a repeated key wins, so the condition azcond checks may not be the one deployed.",
+        fix: "Keep one of them.",
+    },
+    Rule {
+        code: "not-read",
+        severity: Severity::Warning,
+        summary: "a file that looks like it holds a condition, in a form azcond does not read",
+        explanation: "A Bicep file, script or variable file mentions what looks like a role-assignment condition; azcond does not read that kind of file, so the condition is not checked.",
+        fix: "Check what it produces (the ARM JSON Bicep compiles to, the Terraform plan), or keep the condition in a `.cond` file.",
+    },
+    Rule {
+        code: "any-of-any-not-equals",
+        severity: Severity::Warning,
+        summary: "`ForAnyOfAnyValues:…NotEquals` with several values, true for almost everything",
+        explanation: "`ForAnyOfAnyValues:GuidNotEquals {A, B}` is true when any value differs from any of A and B, which is every value when A and B differ.",
+        fix: "To exclude every value of the set, write `ForAnyOfAllValues:…NotEquals`.",
+    },
+    Rule {
+        code: "list-not-excluded",
+        severity: Severity::Warning,
+        summary: "a blob-read guard that also covers listing, with an attribute listing lacks",
+        explanation: "`…/blobs/read` also authorises listing blobs (suboperation `Blob.List`), which has no blob path or tags; a clause on those attributes is false for listing, so listing the container is denied.",
+        fix: "Exclude listing from the guard: `!(ActionMatches{'…/blobs/read'} AND NOT SubOperationMatches{'Blob.List'})`.",
+    },
+    Rule {
+        code: "attribute-not-applicable",
+        severity: Severity::Warning,
+        summary: "an attribute that does not apply to the actions its clause is guarded by",
+        explanation: "The attribute is not supplied for the guarded action, so the comparison is false (or, under the strict model, an error) for every such request.",
+        fix: "Guard the clause by the actions the attribute applies to.",
+    },
+    Rule {
+        code: "unknown-action",
+        severity: Severity::Warning,
+        summary: "an action of a known namespace that the catalog does not know",
+        explanation: "`ActionMatches` names an action that does not exist, so the guard never matches.",
+        fix: "Use the action the message suggests, or declare it with `--catalog FILE` if it is new.",
+    },
+    Rule {
+        code: "unknown-suboperation",
+        severity: Severity::Warning,
+        summary: "a suboperation no known action has",
+        explanation: "`SubOperationMatches` names a suboperation that does not exist, so it never matches.",
+        fix: "Use one of `Blob.List`, `Blob.Read.WithTagConditions`, `Blob.Write.Tier`, `Blob.Write.WithTagHeaders`.",
+    },
+    Rule {
+        code: "quoted-guid",
+        severity: Severity::Warning,
+        summary: "a GUID in quotes",
+        explanation: "GUIDs are written bare; a quoted one is compared as a GUID when it reads as one, but the portal writes them unquoted.",
+        fix: "Remove the quotes.",
+    },
+    Rule {
+        code: "not-checkable",
+        severity: Severity::Info,
+        summary: "a condition azcond cannot read before deployment",
+        explanation: "The condition is built by an ARM expression, Terraform interpolation or a template, or Terraform learns it only when applying, so its text is not known yet.",
+        fix: "Check the condition that results: the Terraform plan JSON, the compiled template, or the deployed role assignment.",
+    },
 ];
 
 /// What kind of file a text is.
@@ -142,17 +344,39 @@ pub enum Document {
     Json,
     /// A Terraform configuration (`.tf`).
     Terraform,
+    /// A YAML document (Kubernetes manifests of Azure Service Operator).
+    Yaml,
 }
 
+/// The kinds of file `check` reads, for messages that say so.
+pub const DOCUMENT_KINDS: &str = "`.cond` (one condition), `.json` (ARM templates, REST and `az` output, Terraform plans), `.tf` (Terraform) and `.yaml`/`.yml` (Kubernetes, Azure Service Operator)";
+
 impl Document {
-    /// The kind of a file, by its name.
-    pub fn of(name: &str) -> Document {
-        if name.ends_with(".json") {
-            Document::Json
-        } else if name.ends_with(".tf") {
-            Document::Terraform
-        } else {
-            Document::Condition
+    /// The kind of a file, by the ending of its name (ignoring case); `None` for a file azcond
+    /// does not read.
+    pub fn of(name: &str) -> Option<Document> {
+        let lower = name.to_ascii_lowercase();
+        let kinds = [
+            (".cond", Document::Condition),
+            (".json", Document::Json),
+            (".jsonc", Document::Json),
+            (".tf", Document::Terraform),
+            (".yaml", Document::Yaml),
+            (".yml", Document::Yaml),
+        ];
+        kinds
+            .iter()
+            .find(|(ending, _)| lower.ends_with(ending))
+            .map(|(_, kind)| *kind)
+    }
+
+    /// `a JSON document`, `a Terraform file`, ….
+    pub fn described(self) -> &'static str {
+        match self {
+            Document::Condition => "a condition",
+            Document::Json => "a JSON document",
+            Document::Terraform => "a Terraform file",
+            Document::Yaml => "a YAML document",
         }
     }
 }
@@ -162,29 +386,52 @@ impl Document {
 pub struct DocumentReport {
     /// The findings; spans are byte ranges of the file, `location` says which condition.
     pub findings: Vec<Diagnostic>,
+    /// How many conditions were found, checkable or not.
+    pub conditions_found: usize,
     /// How many conditions were checked.
     pub conditions_checked: usize,
 }
 
-/// Checks every condition in a file. Fails only when a JSON or Terraform file cannot be read
-/// as such (the message says why).
-pub fn check_document(
-    text: &str,
-    document: Document,
-    catalog: &Catalog,
-) -> Result<DocumentReport, String> {
-    let found = match document {
+/// Checks every condition in a file. A document that cannot be read as its kind is one
+/// `unreadable-file` error at the place its parser stopped.
+pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> DocumentReport {
+    let extracted = match document {
         Document::Condition => {
-            return Ok(DocumentReport {
+            return DocumentReport {
                 findings: check_with(text, catalog).findings,
+                conditions_found: 1,
                 conditions_checked: 1,
-            })
+            }
         }
-        Document::Json => crate::extract::json(text)?,
-        Document::Terraform => crate::extract::terraform(text)?,
+        Document::Json => crate::extract::json(text).map_err(|e| (e.message, e.span)),
+        Document::Terraform => crate::extract::terraform(text).map_err(|e| (e.message, e.span)),
+        Document::Yaml => crate::extract::yaml(text).map_err(|e| (e.message, e.span)),
     };
-    let mut report = DocumentReport::default();
-    for f in found {
+    let extracted = match extracted {
+        Ok(x) => x,
+        Err((why, span)) => {
+            return DocumentReport {
+                findings: vec![Diagnostic {
+                    severity: Severity::Error,
+                    code: "unreadable-file".into(),
+                    message: format!("cannot read this file as {}: {why}", document.described()),
+                    span,
+                    label: "cannot read past here".into(),
+                    related: Vec::new(),
+                    location: None,
+                    help: Some(format!("azcond reads {DOCUMENT_KINDS}; a file it cannot read may hold conditions it did not check")),
+                }],
+                conditions_found: 0,
+                conditions_checked: 0,
+            }
+        }
+    };
+    let mut report = DocumentReport {
+        findings: extracted.problems,
+        conditions_found: extracted.conditions.len(),
+        conditions_checked: 0,
+    };
+    for f in extracted.conditions {
         if let Some((version, span)) = &f.version {
             if version != "2.0" {
                 report.findings.push(Diagnostic {
@@ -222,7 +469,7 @@ pub fn check_document(
             report.findings.push(d);
         }
     }
-    Ok(report)
+    report
 }
 
 /// The result of checking one condition.
@@ -424,9 +671,14 @@ fn ambiguous_precedence(root: &Expr, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The code closest to a misspelt one.
+pub fn suggest_code(code: &str) -> Option<&'static str> {
+    crate::parse::suggest(code, RULES.iter().map(|r| r.code))
+}
+
 /// The rule with this code.
-pub fn rule(code: &str) -> Option<&'static (&'static str, Severity, &'static str)> {
-    RULES.iter().find(|(c, _, _)| *c == code)
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
 }
 
 #[cfg(test)]
@@ -435,10 +687,11 @@ mod tests {
 
     #[test]
     fn rule_codes_are_unique() {
-        for (k, (code, _, _)) in RULES.iter().enumerate() {
+        for (k, r) in RULES.iter().enumerate() {
             assert!(
-                RULES.iter().skip(k + 1).all(|(c, _, _)| c != code),
-                "{code}"
+                RULES.iter().skip(k + 1).all(|other| other.code != r.code),
+                "{}",
+                r.code
             );
         }
     }
@@ -447,7 +700,12 @@ mod tests {
     fn every_parse_error_kind_is_a_documented_error_rule() {
         for kind in ParseErrorKind::ALL {
             let rule = rule(kind.code());
-            assert_eq!(rule.map(|r| r.1), Some(Severity::Error), "{}", kind.code());
+            assert_eq!(
+                rule.map(|r| r.severity),
+                Some(Severity::Error),
+                "{}",
+                kind.code()
+            );
         }
     }
 }

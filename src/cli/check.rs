@@ -3,22 +3,25 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use azcond::check::{builtin_catalog, check_document, Catalog, Document, RULES};
+use azcond::check::{builtin_catalog, check_document, Catalog, Document, DOCUMENT_KINDS};
+use azcond::input::ReadError;
 use azcond::span::LineIndex;
-use azcond::{Diagnostic, Severity};
+use azcond::{Diagnostic, Severity, Span};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
-use serde_json::json;
 
-use super::{input, report_error, Status};
+use super::input::{self, Input, Target};
+use super::report::{self, Format};
+use super::walk::Skipped;
+use super::{report_error, Status};
 
 /// Validate conditions against what Azure accepts and the catalog of actions and attributes.
 ///
 /// Checks `.cond` files (one condition each), JSON documents (ARM templates, role assignments and
-/// definitions from the REST API or `az`, Terraform plans) and Terraform `.tf` files; directories
-/// are searched for all three. With no PATH, reads one condition from standard input.
-/// Exit status: 0 no errors, 1 errors found, 2 usage or I/O error.
+/// definitions from the REST API or `az`, Terraform plans), Terraform `.tf` files and YAML
+/// (Kubernetes, Azure Service Operator); directories are searched for all of them. With no PATH,
+/// reads standard input: JSON if it starts with `{` or `[`, else one condition.
+/// Exit status: 0 no errors, 1 errors found, 2 usage or I/O error, or nothing to check.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Output format.
@@ -27,32 +30,121 @@ pub struct Args {
     /// Treat warnings as errors.
     #[arg(long)]
     deny_warnings: bool,
+    /// Succeed when no condition is found (by default that is an error: a gate that checked
+    /// nothing must not pass).
+    #[arg(long)]
+    allow_empty: bool,
+    /// What the files named (and standard input) hold, instead of judging by their names.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    kind: Option<Kind>,
     /// Add actions and attributes to the built-in catalog (JSON or YAML; may be repeated).
     #[arg(long, value_name = "FILE")]
     catalog: Vec<String>,
+    /// Print what a finding's code means and how to fix it, and check nothing.
+    #[arg(long, value_name = "CODE")]
+    explain: Option<String>,
     /// Files or directories; `-` for standard input.
     paths: Vec<String>,
 }
 
+/// What a file holds, for `--type`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
-    /// rustc-style findings with caret excerpts, then a summary.
-    Human,
-    /// One JSON object: `{"findings": [...], "conditions_checked": N}`.
+enum Kind {
+    /// One condition.
+    Cond,
+    /// A JSON document.
     Json,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
-    Sarif,
+    /// A Terraform configuration.
+    Tf,
+    /// A YAML document.
+    Yaml,
 }
 
-const EXTENSIONS: &[&str] = &[".cond", ".json", ".tf"];
+impl Kind {
+    fn document(self) -> Document {
+        match self {
+            Kind::Cond => Document::Condition,
+            Kind::Json => Document::Json,
+            Kind::Tf => Document::Terraform,
+            Kind::Yaml => Document::Yaml,
+        }
+    }
+}
 
-struct Checked {
-    input: input::Input,
-    index: LineIndex,
-    findings: Vec<Diagnostic>,
+/// A file read and checked.
+pub struct Checked {
+    pub input: Input,
+    pub index: LineIndex,
+    pub findings: Vec<Diagnostic>,
+    pub found: usize,
+    pub checked: usize,
+}
+
+/// Kinds of file that hold role assignments in a form azcond does not read, by the ending of
+/// their names, with what to do instead. Found by a walk, such a file is read only to see
+/// whether it holds something that looks like a condition, which is then a `not-read` warning.
+const NOT_READ: &[(&str, &str, &str)] = &[
+    (".bicep", "Bicep files", "check the ARM JSON it compiles to: `az bicep build --file FILE --stdout | azcond check -`"),
+    (".bicepparam", "Bicep parameter files", "check the ARM JSON the deployment compiles to: `az bicep build-params --file FILE --stdout`"),
+    (".tfvars", "Terraform variable files", "check the plan: `terraform show -json PLAN | azcond check -`"),
+    (".ps1", "PowerShell scripts", "keep the condition in a `.cond` file and pass `(Get-Content FILE.cond -Raw)`"),
+    (".psm1", "PowerShell modules", "keep the condition in a `.cond` file and pass `(Get-Content FILE.cond -Raw)`"),
+    (".sh", "shell scripts", "keep the condition in a `.cond` file and pass `\"$(cat FILE.cond)\"`"),
+    (".bash", "shell scripts", "keep the condition in a `.cond` file and pass `\"$(cat FILE.cond)\"`"),
+    (".azcli", "Azure CLI scripts", "keep the condition in a `.cond` file and pass `\"$(cat FILE.cond)\"`"),
+];
+
+/// Text that marks a role-assignment condition.
+const MARKERS: &[&str] = &[
+    "conditionversion",
+    "condition_version",
+    "actionmatches",
+    "@resource[",
+    "@request[",
+    "@principal[",
+    "@environment[",
+];
+
+fn not_read(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    let lower = name.to_ascii_lowercase();
+    NOT_READ
+        .iter()
+        .find(|(ending, _, _)| lower.ends_with(ending))
+}
+
+fn wanted(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    Document::of(&name).is_some() || not_read(&name).is_some()
+}
+
+/// What became of one target.
+enum Outcome {
+    Checked(Checked),
+    /// Found by a walk, of a kind azcond does not read, and holding nothing like a condition.
+    Nothing,
+    /// Could not be read (exit status 2).
+    Failed(String),
 }
 
 pub fn run(args: &Args) -> Status {
+    if let Some(code) = &args.explain {
+        return match report::explain(code) {
+            Some(text) => {
+                super::print(&text);
+                Status::Ok
+            }
+            None => {
+                let hint = azcond::check::suggest_code(code)
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                report_error(&format!("no rule has the code `{code}`{hint}"));
+                Status::Error
+            }
+        };
+    }
     let catalog = match load_catalog(&args.catalog) {
         Ok(c) => c,
         Err(e) => {
@@ -60,84 +152,70 @@ pub fn run(args: &Args) -> Status {
             return Status::Error;
         }
     };
-    // (path, named on the command line rather than found in a directory)
-    let mut paths: Vec<(String, bool)> = Vec::new();
-    let given = if args.paths.is_empty() {
-        vec!["-".to_string()]
-    } else {
-        args.paths.clone()
-    };
-    for p in given {
-        if p != "-" && Path::new(&p).is_dir() {
-            match input::files_below(Path::new(&p), EXTENSIONS) {
-                Ok(found) => paths.extend(found.into_iter().map(|f| (f, false))),
-                Err(e) => {
-                    report_error(&e);
-                    return Status::Error;
-                }
-            }
-        } else {
-            paths.push((p, true));
-        }
-    }
+    let expanded = input::expand(&args.paths, "-", &wanted);
 
-    // Files are checked on all cores; results keep the order of `paths`.
-    let progress = progress_bar(paths.len());
-    let results: Vec<Result<(Checked, usize), String>> = paths
+    // Files are checked on all cores; results keep the order of the targets.
+    let progress = progress_bar(expanded.targets.len());
+    let outcomes: Vec<Outcome> = expanded
+        .targets
         .par_iter()
-        .map(|(path, explicit)| {
-            let result = check_file(path, *explicit, &catalog, args.deny_warnings);
+        .map(|target| {
+            let outcome = check_target(target, args.kind, &catalog, args.deny_warnings);
             progress.inc(1);
-            result
+            outcome
         })
         .collect();
     progress.finish_and_clear();
 
-    let mut io_error = false;
+    let mut failed = !expanded.errors.is_empty();
+    for e in &expanded.errors {
+        report_error(e);
+    }
     let mut checked = Vec::new();
-    let mut conditions = 0;
-    for result in results {
-        match result {
-            Ok((c, n)) => {
-                conditions += n;
-                checked.push(c);
-            }
-            Err(e) => {
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Checked(c) => checked.push(c),
+            Outcome::Nothing => {}
+            Outcome::Failed(e) => {
                 report_error(&e);
-                io_error = true;
+                failed = true;
             }
         }
     }
-
-    let count = |severity| {
-        checked
-            .iter()
-            .flat_map(|c| &c.findings)
-            .filter(|f| f.severity == severity)
-            .count()
-    };
-    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    let output = match args.format {
-        Format::Human => Ok(human(&checked, conditions, errors, warnings)),
-        Format::Json => {
-            serde_json::to_string_pretty(&json_report(&checked, conditions)).map(|s| s + "\n")
-        }
-        Format::Sarif => serde_json::to_string_pretty(&sarif(&checked)).map(|s| s + "\n"),
-    };
+    let summary = report::Summary::of(&checked);
+    let output = report::render(args.format, &checked, &expanded.skipped, &summary, failed);
     match output {
-        Ok(text) => print!("{text}"),
+        Ok(text) => super::print(&text),
         Err(e) => {
             report_error(&format!("cannot write the report: {e}"));
             return Status::Error;
         }
     }
-    if io_error {
-        Status::Error
-    } else if errors > 0 {
-        Status::Findings
-    } else {
-        Status::Ok
+    if failed {
+        return Status::Error;
     }
+    if summary.errors > 0 {
+        return Status::Findings;
+    }
+    if summary.found == 0 && !args.allow_empty {
+        report_error(&format!(
+            "found no conditions to check in {}; azcond reads {DOCUMENT_KINDS} (pass --allow-empty if finding none is expected)",
+            describe_paths(&args.paths)
+        ));
+        return Status::Error;
+    }
+    Status::Ok
+}
+
+fn describe_paths(paths: &[String]) -> String {
+    if paths.is_empty() {
+        return "standard input".into();
+    }
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| format!("`{}`", azcond::diagnostic::printable(p)))
+        .collect();
+    shown.join(", ")
 }
 
 /// A progress bar on standard error for runs over many files, drawn only on a terminal.
@@ -153,47 +231,78 @@ fn progress_bar(files: usize) -> ProgressBar {
     bar
 }
 
-/// Reads and checks one file: its report, and how many conditions it held.
-fn check_file(
-    path: &str,
-    explicit: bool,
+/// What a target holds: `--type`, else its name; standard input and a named pipe without a
+/// telling name hold JSON when they start with `{` or `[`, else a condition.
+fn kind_of(target: &Target, forced: Option<Kind>) -> Result<Option<Document>, String> {
+    if let (Some(k), true) = (forced, target.explicit) {
+        return Ok(Some(k.document()));
+    }
+    if let Some(d) = Document::of(&target.name) {
+        return Ok(Some(d));
+    }
+    let is_pipe = match &target.path {
+        None => true,
+        Some(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file()),
+    };
+    if is_pipe {
+        return Ok(None);
+    }
+    if !target.explicit {
+        return Ok(None);
+    }
+    if let Some((_, what, instead)) = not_read(&target.name) {
+        return Err(format!(
+            "azcond does not read {what} (`{}`); {instead}",
+            azcond::diagnostic::printable(&target.name)
+        ));
+    }
+    Err(format!(
+        "cannot tell what `{}` holds: azcond reads {DOCUMENT_KINDS}; rename it, or say what it is with --type",
+        azcond::diagnostic::printable(&target.name)
+    ))
+}
+
+/// Reads and checks one target.
+fn check_target(
+    target: &Target,
+    forced: Option<Kind>,
     catalog: &Catalog,
     deny_warnings: bool,
-) -> Result<(Checked, usize), String> {
-    let document = Document::of(path);
+) -> Outcome {
+    let document = match kind_of(target, forced) {
+        Ok(d) => d,
+        Err(e) => return Outcome::Failed(e),
+    };
+    if document.is_none() && !target.explicit {
+        return sniff(target);
+    }
     let limit = match document {
-        Document::Condition => input::MAX_LEN,
-        Document::Json | Document::Terraform => input::MAX_DOCUMENT_LEN,
+        Some(Document::Condition) => input::MAX_LEN,
+        _ => input::MAX_DOCUMENT_LEN,
     };
-    let input = input::read(path, limit)?;
-    let mut conditions = 0;
-    let mut findings = match check_document(&input.text, document, catalog) {
-        Ok(report) => {
-            conditions = report.conditions_checked;
-            report.findings
+    let mut input = match target.read(limit) {
+        Ok(i) => i,
+        Err(e @ ReadError::TooLarge { .. }) => return Outcome::Checked(too_large(target, &e)),
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    // Standard input or a pipe: JSON if it looks like it.
+    let document = document.unwrap_or_else(|| {
+        if input
+            .text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with(['{', '['])
+        {
+            Document::Json
+        } else {
+            Document::Condition
         }
-        Err(why) => vec![Diagnostic {
-            severity: if explicit {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
-            code: "unreadable-file".into(),
-            message: format!(
-                "cannot read this {}: {why}",
-                if document == Document::Json {
-                    "JSON"
-                } else {
-                    "Terraform file"
-                }
-            ),
-            span: azcond::Span::at(0),
-            label: "not read".into(),
-            related: Vec::new(),
-            location: None,
-            help: None,
-        }],
-    };
+    });
+    if document != Document::Condition {
+        input.strip_bom();
+    }
+    let report = check_document(&input.text, document, catalog);
+    let mut findings = report.findings;
     if deny_warnings {
         for f in &mut findings {
             if f.severity == Severity::Warning {
@@ -202,20 +311,87 @@ fn check_file(
         }
     }
     let index = LineIndex::new(&input.text);
-    Ok((
-        Checked {
-            input,
-            index,
-            findings,
-        },
-        conditions,
-    ))
+    Outcome::Checked(Checked {
+        input,
+        index,
+        findings,
+        found: report.conditions_found,
+        checked: report.conditions_checked,
+    })
+}
+
+/// A file too large to read, reported as the `too-large` error without reading it.
+fn too_large(target: &Target, e: &ReadError) -> Checked {
+    let input = Input {
+        name: target.name.clone(),
+        path: target.path.clone(),
+        text: String::new(),
+        encoding: azcond::input::Encoding::Utf8,
+    };
+    Checked {
+        index: LineIndex::new(""),
+        input,
+        findings: vec![Diagnostic {
+            severity: Severity::Error,
+            code: "too-large".into(),
+            message: e.to_string(),
+            span: Span::at(0),
+            label: "not read".into(),
+            related: Vec::new(),
+            location: None,
+            help: Some("split it into smaller files; conditions in it are not checked".into()),
+        }],
+        found: 1,
+        checked: 0,
+    }
+}
+
+/// A file of a kind azcond does not read: a `not-read` warning if it holds what looks like a
+/// condition, pointing at the first sign of one.
+fn sniff(target: &Target) -> Outcome {
+    let Some((_, what, instead)) = not_read(&target.name) else {
+        return Outcome::Nothing;
+    };
+    let input = match target.read(input::MAX_DOCUMENT_LEN) {
+        Ok(i) => i,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let lower = input.text.to_ascii_lowercase();
+    let Some((at, marker)) = MARKERS
+        .iter()
+        .filter_map(|m| lower.find(m).map(|at| (at, m.len())))
+        .min()
+    else {
+        return Outcome::Nothing;
+    };
+    let shown = input.text.get(at..at + marker).unwrap_or("").to_string();
+    let finding = Diagnostic {
+        severity: Severity::Warning,
+        code: "not-read".into(),
+        message: format!(
+            "this file holds what looks like a role-assignment condition (`{shown}`), and azcond does not read {what}"
+        ),
+        span: Span::new(at, at + marker),
+        label: "not checked".into(),
+        related: Vec::new(),
+        location: None,
+        help: Some(instead.to_string()),
+    };
+    let index = LineIndex::new(&input.text);
+    Outcome::Checked(Checked {
+        input,
+        index,
+        findings: vec![finding],
+        found: 0,
+        checked: 0,
+    })
 }
 
 fn load_catalog(files: &[String]) -> Result<Catalog, String> {
     let mut catalog = builtin_catalog().clone();
     for file in files {
-        let input = input::read(file, input::MAX_LEN)?;
+        let mut input = input::read(file, input::MAX_LEN).map_err(|e| e.to_string())?;
+        input.strip_bom();
         catalog
             .add(&input.text, &input.name)
             .map_err(|e| format!("--catalog: {e}"))?;
@@ -223,128 +399,11 @@ fn load_catalog(files: &[String]) -> Result<Catalog, String> {
     Ok(catalog)
 }
 
-fn human(checked: &[Checked], conditions: usize, errors: usize, warnings: usize) -> String {
-    let mut out = String::new();
-    for c in checked {
-        for f in &c.findings {
-            out.push_str(&f.render_indexed(&c.input.text, &c.index, &c.input.name));
-            out.push('\n');
-        }
-    }
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let files = checked.len();
-    let in_files = if files == conditions {
-        String::new()
-    } else {
-        format!(" in {files} file{}", plural(files))
-    };
-    out.push_str(&format!(
-        "checked {conditions} condition{}{in_files}: {errors} error{}, {warnings} warning{}\n",
-        plural(conditions),
-        plural(errors),
-        plural(warnings)
-    ));
-    out
-}
-
-/// A finding as `--format json` prints it (DECISIONS §6).
-#[derive(Serialize)]
-struct JsonFinding<'a> {
-    file: &'a str,
-    code: &'a str,
-    severity: Severity,
-    message: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
-    help: Option<&'a str>,
-    json_path: Option<&'a str>,
-}
-
-fn json_finding<'a>(c: &'a Checked, f: &'a Diagnostic) -> JsonFinding<'a> {
-    let start = c.index.position(&c.input.text, f.span.start);
-    let end = c.index.position(&c.input.text, f.span.end);
-    JsonFinding {
-        file: &c.input.name,
-        code: &f.code,
-        severity: f.severity,
-        message: &f.message,
-        line: start.line,
-        column: start.column,
-        end_line: end.line,
-        end_column: end.column,
-        help: f.help.as_deref(),
-        json_path: f.location.as_deref(),
-    }
-}
-
-fn json_report(checked: &[Checked], conditions: usize) -> serde_json::Value {
-    let findings: Vec<JsonFinding<'_>> = checked
-        .iter()
-        .flat_map(|c| c.findings.iter().map(move |f| json_finding(c, f)))
-        .collect();
-    json!({ "findings": findings, "conditions_checked": conditions })
-}
-
-/// SARIF 2.1.0: one run, every rule described, one result per finding.
-fn sarif(checked: &[Checked]) -> serde_json::Value {
-    let level = |s: Severity| match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    };
-    let rules: Vec<serde_json::Value> = RULES
-        .iter()
-        .map(|(code, severity, description)| {
-            json!({
-                "id": code,
-                "shortDescription": { "text": description },
-                "defaultConfiguration": { "level": level(*severity) },
-            })
-        })
-        .collect();
-    let results: Vec<serde_json::Value> = checked
-        .iter()
-        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
-        .map(|(c, f)| {
-            let j = json_finding(c, f);
-            let uri = c.input.name.trim_start_matches("./").replace('\\', "/");
-            let mut message = f.message.clone();
-            if let Some(help) = &f.help {
-                message.push_str(&format!("\nhelp: {help}"));
-            }
-            let logical: Vec<serde_json::Value> = f
-                .location
-                .iter()
-                .map(|path| json!({ "fullyQualifiedName": path, "kind": "member" }))
-                .collect();
-            let location = json!({
-                "physicalLocation": {
-                    "artifactLocation": { "uri": uri },
-                    "region": { "startLine": j.line, "startColumn": j.column, "endLine": j.end_line, "endColumn": j.end_column },
-                },
-                "logicalLocations": logical,
-            });
-            let mut result = json!({
-                "ruleId": f.code,
-                "level": level(f.severity),
-                "message": { "text": message },
-                "locations": [location],
-            });
-            if let (Some(index), Some(object)) = (RULES.iter().position(|(code, _, _)| *code == f.code), result.as_object_mut()) {
-                object.insert("ruleIndex".into(), json!(index));
-            }
-            result
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": { "name": "azcond", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    })
+/// Files named as skipped, for the report.
+pub fn skipped_line(s: &Skipped) -> String {
+    format!(
+        "{}: {}",
+        azcond::diagnostic::printable(&s.path.display().to_string()),
+        azcond::diagnostic::printable(&s.reason)
+    )
 }

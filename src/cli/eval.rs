@@ -2,13 +2,14 @@
 
 use std::fmt::Write as _;
 
+use azcond::diagnostic::printable;
 use azcond::eval::{parse_utc, EvalOptions, Evaluation, MissingAttributes};
 use azcond::request::Request;
 use azcond::span::position;
 use azcond::{Diagnostic, Severity};
 use serde::Serialize;
 
-use super::{input, report_error, Status};
+use super::{input, print, report_error, Status};
 
 /// Evaluate a condition against a request.
 ///
@@ -61,7 +62,7 @@ pub fn run(args: &Args) -> Status {
         (Some(text), _) => ("<condition>".to_string(), text.clone()),
         (None, Some(path)) => match input::read(path, input::MAX_LEN) {
             Ok(i) => (i.name, i.text),
-            Err(e) => return fail(&e),
+            Err(e) => return fail(&e.to_string()),
         },
         (None, None) => return fail("give a condition file or `-c TEXT`"),
     };
@@ -75,10 +76,11 @@ pub fn run(args: &Args) -> Status {
             return Status::Error;
         }
     };
-    let request_input = match input::read(&args.request, input::MAX_LEN) {
+    let mut request_input = match input::read(&args.request, input::MAX_LEN) {
         Ok(i) => i,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(&e.to_string()),
     };
+    request_input.strip_bom();
     let request: Request = match serde_json::from_str(&request_input.text) {
         Ok(r) => r,
         Err(e) => {
@@ -101,9 +103,9 @@ pub fn run(args: &Args) -> Status {
     };
     let evaluation = condition.evaluate_with(&request, &options);
     match args.format {
-        Format::Human => print!("{}", human(&evaluation, &text, &name)),
+        Format::Human => print(&human(&evaluation, &text, &name)),
         Format::Json => match serde_json::to_string_pretty(&json(&evaluation, &text)) {
-            Ok(out) => println!("{out}"),
+            Ok(out) => print(&format!("{out}\n")),
             Err(e) => return fail(&format!("cannot write JSON: {e}")),
         },
     }
@@ -145,7 +147,13 @@ fn human(ev: &Evaluation, src: &str, name: &str) -> String {
     }
     for m in &ev.missing {
         let p = position(src, m.span.start);
-        let _ = writeln!(out, "missing: {m} ({name}:{}:{})", p.line, p.column);
+        let _ = writeln!(
+            out,
+            "missing: {m} ({}:{}:{})",
+            printable(name),
+            p.line,
+            p.column
+        );
     }
     let _ = writeln!(out, "trace:");
     super::trace::render(&mut out, &ev.trace, src, "  ", None);

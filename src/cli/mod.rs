@@ -5,8 +5,10 @@ mod eval;
 mod fmt;
 mod input;
 mod parse;
+mod report;
 mod test;
 mod trace;
+mod walk;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -73,7 +75,23 @@ pub fn run() -> ExitCode {
     status.into()
 }
 
-/// Prints an error that is not about a condition's text (I/O, usage).
+/// Prints an error that is not about a condition's text (I/O, usage); control characters in
+/// it (from a file name, say) are escaped.
 pub fn report_error(message: &str) {
-    eprintln!("azcond: error: {message}");
+    eprintln!("azcond: error: {}", azcond::diagnostic::printable(message));
+}
+
+/// Writes to standard output. When the reader has gone (`azcond check | head -1`), the program
+/// ends quietly with status 0, as `cat` and `grep` do, instead of panicking.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("azcond: error: cannot write to standard output: {e}");
+            std::process::exit(Status::Error as i32);
+        }
+    }
 }

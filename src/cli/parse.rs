@@ -6,7 +6,7 @@ use azcond::ast::{Expr, ExprKind, OperandKind};
 use azcond::span::LineIndex;
 use azcond::{Condition, Diagnostic};
 
-use super::{input, report_error, Status};
+use super::{input, print, report_error, Status};
 
 /// Print the syntax tree of a condition.
 #[derive(clap::Args, Debug)]
@@ -14,7 +14,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// The condition file, or `-` for standard input.
+    /// The condition file, or `-` for standard input (the default).
+    #[arg(default_value = "-")]
     file: String,
 }
 
@@ -30,7 +31,7 @@ pub fn run(args: &Args) -> Status {
     let input = match input::read(&args.file, input::MAX_LEN) {
         Ok(input) => input,
         Err(e) => {
-            report_error(&e);
+            report_error(&e.to_string());
             return Status::Error;
         }
     };
@@ -43,13 +44,13 @@ pub fn run(args: &Args) -> Status {
     };
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&condition) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => print(&format!("{json}\n")),
             Err(e) => {
                 report_error(&format!("cannot write JSON: {e}"));
                 return Status::Error;
             }
         },
-        Format::Human => print!("{}", outline(&condition, &input.text)),
+        Format::Human => print(&outline(&condition, &input.text)),
     }
     Status::Ok
 }

@@ -1,14 +1,15 @@
 //! `azcond test`: run scenario files.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use azcond::diagnostic::printable;
 use azcond::eval::{parse_utc, EvalOptions, MissingAttributes};
-use azcond::scenario::{self, CaseResult, Coverage, Scenario, ScenarioError};
+use azcond::scenario::{self, CaseResult, Coverage, LoadOptions, Scenario, ScenarioError};
 use azcond::span::position;
 use serde::Serialize;
 
-use super::{input, report_error, Status};
+use super::{input, print, report_error, Status};
 
 /// Run scenario files: cases of requests with the expected outcome.
 ///
@@ -32,6 +33,10 @@ pub struct Args {
     /// What a comparison on a missing attribute yields.
     #[arg(long, value_enum, default_value_t = Missing::False)]
     missing: Missing,
+    /// The directory files named inside scenario files (`condition_file`) must stay in; by
+    /// default the repository each scenario file is in (found by its `.git`).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
     /// Scenario files or directories; `-` for a YAML scenario on standard input.
     paths: Vec<String>,
 }
@@ -81,47 +86,62 @@ pub fn run(args: &Args) -> Status {
         },
         now,
     };
-    let paths = match scenario_paths(&args.paths) {
-        Ok(p) => p,
-        Err(e) => {
-            report_error(&e);
+    if let Some(root) = &args.root {
+        if !root.is_dir() {
+            report_error(&format!("--root: `{}` is not a directory", root.display()));
             return Status::Error;
         }
+    }
+    let load = LoadOptions {
+        root: args.root.clone(),
     };
-    if paths.is_empty() {
+    let expanded = input::expand(&args.paths, ".", &|p| scenario::is_scenario_file(p));
+    for e in &expanded.errors {
+        report_error(e);
+    }
+    for s in &expanded.skipped {
+        eprintln!("azcond: skipped {}", super::check::skipped_line(s));
+    }
+    if expanded.targets.is_empty() {
         report_error("no scenario files (*.test.yaml, *.test.yml, *.test.json) found");
         return Status::Error;
     }
     let mut ran = Vec::new();
-    let mut errors: Vec<ScenarioError> = Vec::new();
-    for path in &paths {
-        let text = match input::read(path, input::MAX_LEN) {
-            Ok(i) => i.text,
-            Err(e) => {
-                errors.push(ScenarioError {
-                    file: PathBuf::from(path),
+    // Scenario files that could not be loaded: the file, and its problems.
+    let mut broken: Vec<(String, Vec<ScenarioError>)> = Vec::new();
+    for target in &expanded.targets {
+        let file = match &target.path {
+            None => PathBuf::from("<stdin>.test.yaml"),
+            Some(p) => p.clone(),
+        };
+        let loaded = target
+            .read(input::MAX_LEN)
+            .map_err(|e| {
+                vec![ScenarioError {
+                    file: file.clone(),
                     case: None,
                     line: None,
-                    message: e,
-                });
-                continue;
-            }
-        };
-        let file = if path == "-" {
-            PathBuf::from("<stdin>.test.yaml")
-        } else {
-            PathBuf::from(path)
-        };
-        match scenario::load(&file, &text) {
+                    message: e.to_string(),
+                }]
+            })
+            .and_then(|mut text| {
+                text.strip_bom();
+                scenario::load_with(&file, &text.text, &load)
+            });
+        match loaded {
             Ok(scenario) => {
                 let results = scenario::run(&scenario, &options);
                 ran.push(Ran { scenario, results });
             }
-            Err(mut e) => errors.append(&mut e),
+            Err(e) => broken.push((target.name.clone(), e)),
         }
     }
+    let errors: Vec<ScenarioError> = broken.iter().flat_map(|(_, e)| e.clone()).collect();
     for e in &errors {
         report_error(&e.to_string());
+    }
+    for w in ran.iter().flat_map(|r| &r.scenario.warnings) {
+        eprintln!("azcond: warning: {}", printable(&w.to_string()));
     }
     let passed = ran
         .iter()
@@ -146,33 +166,33 @@ pub fn run(args: &Args) -> Status {
         100.0 * seen as f64 / total as f64
     };
 
+    let counts = Counts {
+        passed,
+        failed,
+        broken: broken.len(),
+    };
     match args.format {
-        Format::Human => print!(
-            "{}",
-            human(
-                &ran,
-                &coverages,
-                args.coverage,
-                total_percent,
-                passed,
-                failed
-            )
-        ),
+        Format::Human => print(&human(
+            &ran,
+            &coverages,
+            args.coverage,
+            total_percent,
+            &counts,
+        )),
         Format::Json => match serde_json::to_string_pretty(&json(
             &ran,
             &coverages,
             &errors,
             args.coverage,
-            passed,
-            failed,
+            &counts,
         )) {
-            Ok(out) => println!("{out}"),
+            Ok(out) => print(&format!("{out}\n")),
             Err(e) => {
                 report_error(&format!("cannot write JSON: {e}"));
                 return Status::Error;
             }
         },
-        Format::Junit => print!("{}", junit(&ran)),
+        Format::Junit => print(&junit(&ran, &broken)),
     }
     let under = args.threshold.is_some_and(|t| total_percent < t);
     if let (true, Some(t)) = (under, args.threshold) {
@@ -187,45 +207,24 @@ pub fn run(args: &Args) -> Status {
     }
 }
 
-fn scenario_paths(paths: &[String]) -> Result<Vec<String>, String> {
-    let given = if paths.is_empty() {
-        vec![".".to_string()]
-    } else {
-        paths.to_vec()
-    };
-    let mut out = Vec::new();
-    for p in given {
-        if p != "-" && Path::new(&p).is_dir() {
-            let mut found = Vec::new();
-            walk(Path::new(&p), &mut found)?;
-            found.sort();
-            out.extend(found.into_iter().map(|f| f.display().to_string()));
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(out)
+/// What the run came to.
+struct Counts {
+    passed: usize,
+    failed: usize,
+    /// Scenario files that could not be loaded.
+    broken: usize,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            if path
-                .file_name()
-                .is_some_and(|n| n != "target" && !n.to_string_lossy().starts_with('.'))
-            {
-                walk(&path, out)?;
-            }
-        } else if scenario::is_scenario_file(&path) {
-            out.push(path);
+impl Counts {
+    /// `4 passed, 1 failed`, and the scenario files that could not be loaded, if any.
+    fn line(&self) -> String {
+        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.broken > 0 {
+            let plural = if self.broken == 1 { "" } else { "s" };
+            let _ = write!(line, ", {} scenario file{plural} not loaded", self.broken);
         }
+        line
     }
-    Ok(())
 }
 
 fn human(
@@ -233,12 +232,12 @@ fn human(
     coverages: &[Coverage],
     show_coverage: bool,
     total: f64,
-    passed: usize,
-    failed: usize,
+    counts: &Counts,
 ) -> String {
     let mut out = String::new();
     for r in ran {
-        let file = r.scenario.file.display();
+        let file_name = r.scenario.file.display().to_string();
+        let file = printable(&file_name);
         let ok = r.results.iter().filter(|x| x.passed).count();
         let _ = writeln!(out, "{file}: {ok} of {} passed", r.results.len());
         for (case, result) in r
@@ -248,7 +247,12 @@ fn human(
             .zip(&r.results)
             .filter(|(_, x)| !x.passed)
         {
-            let _ = writeln!(out, "\nFAIL {file}:{}: {}", case.line, case.name);
+            let _ = writeln!(
+                out,
+                "\nFAIL {file}:{}: {}",
+                case.line,
+                printable(&case.name)
+            );
             let _ = writeln!(
                 out,
                 "  expected {}, got {}",
@@ -256,7 +260,8 @@ fn human(
                 result.actual.name()
             );
             let src = &r.scenario.condition_text;
-            let cond = r.scenario.condition_file.display();
+            let cond_name = r.scenario.condition_file.display().to_string();
+            let cond = printable(&cond_name);
             for e in &result.evaluation.errors {
                 let p = position(src, e.span.start);
                 let _ = writeln!(
@@ -265,7 +270,7 @@ fn human(
                     e.kind.code(),
                     p.line,
                     p.column,
-                    e.message
+                    printable(&e.message)
                 );
             }
             for m in &result.evaluation.missing {
@@ -295,6 +300,7 @@ fn human(
                     r.scenario.file.display()
                 )
             };
+            let which = printable(&which);
             let _ = writeln!(
                 out,
                 "  {which}: {:.1}% ({} of {} outcomes)",
@@ -321,7 +327,7 @@ fn human(
         }
         let _ = writeln!(out, "  total: {total:.1}%");
     }
-    let _ = writeln!(out, "\n{passed} passed, {failed} failed");
+    let _ = writeln!(out, "\n{}", counts.line());
     out
 }
 
@@ -357,8 +363,10 @@ struct JsonFile<'a> {
 struct JsonReport<'a> {
     files: Vec<JsonFile<'a>>,
     errors: &'a [ScenarioError],
+    warnings: Vec<&'a ScenarioError>,
     passed: usize,
     failed: usize,
+    not_loaded: usize,
 }
 
 fn json<'a>(
@@ -366,8 +374,7 @@ fn json<'a>(
     coverages: &'a [Coverage],
     errors: &'a [ScenarioError],
     with_coverage: bool,
-    passed: usize,
-    failed: usize,
+    counts: &Counts,
 ) -> JsonReport<'a> {
     JsonReport {
         files: ran
@@ -400,13 +407,17 @@ fn json<'a>(
             })
             .collect(),
         errors,
-        passed,
-        failed,
+        warnings: ran.iter().flat_map(|r| &r.scenario.warnings).collect(),
+        passed: counts.passed,
+        failed: counts.failed,
+        not_loaded: counts.broken,
     }
 }
 
-fn junit(ran: &[Ran]) -> String {
-    let total: usize = ran.iter().map(|r| r.results.len()).sum();
+/// JUnit XML: a suite per scenario file; a file that could not be loaded is a suite with one
+/// `<error>`, so CI test reports show it rather than leave it out.
+fn junit(ran: &[Ran], broken: &[(String, Vec<ScenarioError>)]) -> String {
+    let total: usize = ran.iter().map(|r| r.results.len()).sum::<usize>() + broken.len();
     let failures: usize = ran
         .iter()
         .flat_map(|r| &r.results)
@@ -415,8 +426,20 @@ fn junit(ran: &[Ran]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"azcond\" tests=\"{total}\" failures=\"{failures}\">"
+        "<testsuites name=\"azcond\" tests=\"{total}\" failures=\"{failures}\" errors=\"{}\">",
+        broken.len()
     );
+    for (name, problems) in broken {
+        let file = xml(name);
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let first = problems.first().map(|p| p.message.as_str()).unwrap_or("");
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{file}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase name=\"load {file}\" classname=\"{file}\" file=\"{file}\">\n      <error message=\"{}\">{}</error>\n    </testcase>\n  </testsuite>",
+            xml(first),
+            xml(&text.join("\n"))
+        );
+    }
     for r in ran {
         let file = xml(&r.scenario.file.display().to_string());
         let fails = r.results.iter().filter(|x| !x.passed).count();

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use azcond::diagnostic::printable;
 use azcond::eval::TraceStep;
 use azcond::span::LineIndex;
 
@@ -35,12 +36,13 @@ pub fn render(
         let _ = writeln!(
             out,
             "{pad}{result} {}  @{}:{}",
-            clip(&step.node),
+            printable(&clip(&step.node)),
             p.line,
             p.column
         );
+        // What a node saw comes from the request: never sent to the terminal raw.
         for d in &step.detail {
-            let _ = writeln!(out, "{pad}        {d}");
+            let _ = writeln!(out, "{pad}        {}", printable(d));
         }
     }
 }

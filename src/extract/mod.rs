@@ -1,6 +1,7 @@
 //! Conditions found inside other files: JSON documents (ARM templates with nested deployments,
 //! REST role-assignment and role-definition JSON, `az role assignment list` output, Terraform
-//! plan and state JSON) and Terraform `.tf` files.
+//! plan and state JSON), Terraform `.tf` files and YAML documents (Kubernetes manifests of Azure
+//! Service Operator).
 //!
 //! Parsing is the libraries' job (jsonc-parser, which also reads ARM's `//` comments, and
 //! hcl-edit); both give the byte range of each string. This module decodes the string token
@@ -9,20 +10,34 @@
 
 mod json;
 mod terraform;
+mod yaml;
 
-pub use self::json::json;
-pub use self::terraform::terraform;
+pub use self::json::{json, JsonError};
+pub use self::terraform::{terraform, TerraformError};
+pub use self::yaml::{yaml, YamlError};
 
+pub use crate::diagnostic::{Location, Role};
+
+use crate::diagnostic::Diagnostic;
 use crate::span::Span;
+
+/// What a file holds: its conditions, and what is wrong with the file itself (a key given twice).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// The conditions, in the order found.
+    pub conditions: Vec<Found>,
+    /// Problems of the document, located in it.
+    pub problems: Vec<Diagnostic>,
+}
 
 /// A condition found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
     /// The condition, decoded (escapes resolved, heredoc indentation removed).
     pub text: String,
-    /// Where it sits: a JSON path (`$.resources[0].properties.condition`) or a Terraform
-    /// address (`azurerm_role_assignment.reader.condition`).
-    pub location: String,
+    /// Where it sits: its JSON path (`$.resources[0].properties.condition`) or attribute path
+    /// (`azurerm_role_assignment.reader.condition`), its Terraform address, its role definition.
+    pub location: Location,
     /// The string token in the file.
     pub span: Span,
     /// For each byte of `text` (and one past its end), the byte of the file it came from.

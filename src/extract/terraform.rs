@@ -1,42 +1,141 @@
 //! Conditions in Terraform `.tf` files: the `condition` attribute of `azurerm_role_assignment`
 //! resources, or of any block that also sets `condition_version`, as a quoted string or a
-//! heredoc. A condition built with `${…}` or `%{…}` is reported as not checkable rather than
-//! guessed.
+//! heredoc; and the `condition` of an object beside `conditionVersion` in an attribute's value,
+//! which is how azapi role assignments write it (`body = jsonencode({ properties = {…} })`).
+//! A condition built with `${…}` or `%{…}` is reported as not checkable rather than guessed.
 
-use hcl_edit::expr::Expression;
+use hcl_edit::expr::{Expression, Object, ObjectKey};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span as _;
 
-use super::{decode_escapes, Escapes, Found};
+use super::{decode_escapes, Escapes, Extraction, Found, Location};
 use crate::span::Span;
 
+/// A `.tf` file that does not parse: what is wrong, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TerraformError {
+    /// What the parser said, without its position.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
 /// Every condition in a `.tf` file.
-pub fn terraform(text: &str) -> Result<Vec<Found>, String> {
-    let body = hcl_edit::parser::parse_body(text)
-        .map_err(|e| e.to_string().lines().next().unwrap_or("").to_string())?;
+pub fn terraform(text: &str) -> Result<Extraction, TerraformError> {
+    let body = hcl_edit::parser::parse_body(text).map_err(|e| TerraformError {
+        message: e.message().to_string(),
+        span: Span::at(e.location().offset().min(text.len())),
+    })?;
     let mut found = Vec::new();
-    let mut stack: Vec<(&Body, String, bool)> = vec![(&body, String::new(), false)];
-    while let Some((body, address, role_assignment)) = stack.pop() {
+    // (body, attribute path, resource address, inside a role assignment)
+    let mut stack: Vec<(&Body, String, Option<String>, bool)> =
+        vec![(&body, String::new(), None, false)];
+    while let Some((body, path, address, role_assignment)) = stack.pop() {
         let version = body.get_attribute("condition_version");
         if let Some(attr) = body.get_attribute("condition") {
             if role_assignment || version.is_some() {
-                let location = if address.is_empty() {
-                    "condition".to_string()
-                } else {
-                    format!("{address}.condition")
-                };
-                if let Some(f) = condition(text, &attr.value, version.map(|v| &v.value), location) {
+                let location = join(&path, "condition");
+                if let Some(f) = condition(
+                    text,
+                    &attr.value,
+                    version.map(|v| &v.value),
+                    location,
+                    address.clone(),
+                ) {
                     found.push(f);
                 }
             }
         }
+        for attr in body.attributes() {
+            let key = attr.key.as_str();
+            if key != "condition" {
+                objects(text, &attr.value, &join(&path, key), &address, &mut found);
+            }
+        }
         for block in body.blocks() {
-            let (addr, is_ra) = block_address(block, &address);
-            stack.push((&block.body, addr, role_assignment || is_ra));
+            let (addr, is_ra) = block_address(block, &path);
+            let resource = address
+                .clone()
+                .or_else(|| is_resource(block).then(|| addr.clone()));
+            stack.push((&block.body, addr, resource, role_assignment || is_ra));
         }
     }
     found.sort_by_key(|f| f.span.start);
-    Ok(found)
+    Ok(Extraction {
+        conditions: found,
+        problems: Vec::new(),
+    })
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn is_resource(block: &Block) -> bool {
+    matches!(block.ident.as_str(), "resource" | "data")
+}
+
+/// Conditions inside an attribute's value: every object (also inside `jsonencode(…)`, arrays
+/// and parentheses) that has a `condition` beside a `conditionVersion` or `condition_version`.
+fn objects(
+    text: &str,
+    value: &Expression,
+    path: &str,
+    address: &Option<String>,
+    out: &mut Vec<Found>,
+) {
+    let mut stack: Vec<(&Expression, String)> = vec![(value, path.to_string())];
+    while let Some((e, path)) = stack.pop() {
+        match e {
+            Expression::Object(o) => {
+                let version =
+                    field(o, "conditionVersion").or_else(|| field(o, "condition_version"));
+                if let (Some(c), Some(_)) = (field(o, "condition"), version) {
+                    let location = join(&path, "condition");
+                    if let Some(f) = condition(text, c, version, location, address.clone()) {
+                        out.push(f);
+                    }
+                }
+                for (k, v) in o.iter() {
+                    match key_name(k) {
+                        Some(name) if name == "condition" => {}
+                        Some(name) => stack.push((v.expr(), join(&path, &name))),
+                        None => stack.push((v.expr(), path.clone())),
+                    }
+                }
+            }
+            Expression::FuncCall(call) => {
+                for arg in call.args.iter() {
+                    stack.push((arg, path.clone()));
+                }
+            }
+            Expression::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    stack.push((v, format!("{path}[{i}]")));
+                }
+            }
+            Expression::Parenthesis(p) => stack.push((p.inner(), path.clone())),
+            _ => {}
+        }
+    }
+}
+
+fn key_name(k: &ObjectKey) -> Option<String> {
+    match k {
+        ObjectKey::Ident(i) => Some(i.as_str().to_string()),
+        ObjectKey::Expression(Expression::String(s)) => Some(s.as_str().to_string()),
+        ObjectKey::Expression(_) => None,
+    }
+}
+
+fn field<'o>(o: &'o Object, name: &str) -> Option<&'o Expression> {
+    o.iter()
+        .find(|(k, _)| key_name(k).as_deref() == Some(name))
+        .map(|(_, v)| v.expr())
 }
 
 fn label(l: &BlockLabel) -> String {
@@ -79,6 +178,7 @@ fn condition(
     value: &Expression,
     version: Option<&Expression>,
     location: String,
+    address: Option<String>,
 ) -> Option<Found> {
     let (start, end) = range(value)?;
     let raw = text.get(start..end)?;
@@ -88,6 +188,11 @@ fn condition(
         let raw = text.get(s..e)?;
         Some((raw.trim_matches('"').to_string(), Span::new(s, e)))
     });
+    let location = Location {
+        path: location,
+        address,
+        role: None,
+    };
     let not_checkable = |why: &str| Found {
         text: String::new(),
         location: location.clone(),
@@ -234,11 +339,15 @@ resource "null_resource" "other" {
   }
 }
 "#;
-        let found = terraform(tf).unwrap();
+        let found = terraform(tf).unwrap().conditions;
         assert_eq!(found.len(), 3);
         assert_eq!(
-            found[0].location,
+            found[0].location.path,
             "azurerm_role_assignment.reader.condition"
+        );
+        assert_eq!(
+            found[0].location.address.as_deref(),
+            Some("azurerm_role_assignment.reader")
         );
         assert!(found[0].text.ends_with("StringEquals \"x\""));
         let q = found[0].text.find('"').unwrap();
