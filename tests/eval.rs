@@ -826,3 +826,50 @@ fn container_metadata_is_a_dictionary_with_case_insensitive_keys() {
     assert!(allows(cond, req("Stage")));
     assert!(!allows(cond, req("phase")));
 }
+
+#[test]
+fn a_request_list_over_the_set_limit_is_refused_naming_the_attribute() {
+    let many: Vec<i64> = (0..4097).collect();
+    let e = request_error(json!({ "action": "x", "principal": { "p": many } }));
+    assert!(e.contains("attribute `p`") && e.contains("4096"), "{e}");
+    let at_limit: Vec<i64> = (0..4096).collect();
+    request(json!({ "action": "x", "principal": { "p": at_limit } }));
+    let subs: Vec<String> = (0..4097).map(|i| i.to_string()).collect();
+    assert!(request_error(json!({ "action": "x", "subOperation": subs })).contains("4096"));
+}
+
+#[test]
+fn two_long_lists_compare_for_equality_and_order_by_set() {
+    // 4096 × 4096 values: pair by pair, 16 million comparisons; from an index, 8192 steps.
+    let left: Vec<i64> = (0..4096).collect();
+    let right: Vec<i64> = (4096..8192).collect();
+    let req = json!({ "action": "x", "principal": { "l": left }, "request": { "r": right } });
+    let decide = |op: &str| allows(&format!("@Principal[l] {op} @Request[r]"), req.clone());
+    assert!(decide("ForAllOfAllValues:NumericNotEquals"));
+    assert!(!decide("ForAnyOfAnyValues:NumericEquals"));
+    assert!(decide("ForAllOfAllValues:NumericLessThan"));
+    assert!(!decide("ForAnyOfAnyValues:NumericGreaterThanEquals"));
+    assert!(decide("ForAnyOfAllValues:NumericLessThan"));
+}
+
+#[test]
+fn pairwise_like_over_two_long_lists_stops_at_the_budget_and_denies() {
+    let left: Vec<String> = (0..2000).map(|i| format!("v{i}")).collect();
+    let right: Vec<String> = (0..2000).map(|i| format!("p{i}*")).collect();
+    let ev = run(
+        "NOT (@Principal[l] ForAnyOfAnyValues:StringLike @Request[r])",
+        json!({ "action": "x", "principal": { "l": left }, "request": { "r": right } }),
+        EvalOptions::default(),
+    );
+    assert_eq!(
+        ev.decision,
+        Decision::Deny,
+        "an error never allows, under NOT too"
+    );
+    assert_eq!(ev.errors[0].kind, EvalErrorKind::TooManyComparisons);
+    assert!(
+        ev.errors[0].message.contains("2000 values with 2000"),
+        "{}",
+        ev.errors[0].message
+    );
+}

@@ -37,6 +37,19 @@ fn decide(text: &str) -> bool {
 
 fn quantified_case() -> impl Strategy<Value = (Quantifier, BaseOperator, Vec<String>, Vec<String>)>
 {
+    quantified_case_of(1..4)
+}
+
+/// Lists long enough (more than 256 pairs) that equality and ordering are decided from an index
+/// of the right side instead of pair by pair.
+fn long_quantified_case(
+) -> impl Strategy<Value = (Quantifier, BaseOperator, Vec<String>, Vec<String>)> {
+    quantified_case_of(17..25)
+}
+
+fn quantified_case_of(
+    len: std::ops::Range<usize>,
+) -> impl Strategy<Value = (Quantifier, BaseOperator, Vec<String>, Vec<String>)> {
     let quantifiable: Vec<BaseOperator> = BaseOperator::ALL
         .iter()
         .copied()
@@ -46,13 +59,13 @@ fn quantified_case() -> impl Strategy<Value = (Quantifier, BaseOperator, Vec<Str
         prop::sample::select(Quantifier::ALL.to_vec()),
         prop::sample::select(quantifiable),
     )
-        .prop_flat_map(|(q, op)| {
+        .prop_flat_map(move |(q, op)| {
             let v = value_of(op.family());
             (
                 Just(q),
                 Just(op),
-                prop::collection::vec(v.clone(), 1..4),
-                prop::collection::vec(v, 1..4),
+                prop::collection::vec(v.clone(), len.clone()),
+                prop::collection::vec(v, len.clone()),
             )
         })
 }
@@ -62,16 +75,41 @@ proptest! {
 
     #[test]
     fn quantified_operators_are_pairwise((q, op, left, right) in quantified_case()) {
-        let text = format!("{{{}}} {}:{} {{{}}}", left.join(", "), q.name(), op.name(), right.join(", "));
-        let pair = |l: &String, r: &String| decide(&format!("{l} {} {r}", op.name()));
-        let expected = match q {
-            Quantifier::ForAnyOfAnyValues => left.iter().any(|l| right.iter().any(|r| pair(l, r))),
-            Quantifier::ForAllOfAnyValues => left.iter().all(|l| right.iter().any(|r| pair(l, r))),
-            Quantifier::ForAnyOfAllValues => left.iter().any(|l| right.iter().all(|r| pair(l, r))),
-            Quantifier::ForAllOfAllValues => left.iter().all(|l| right.iter().all(|r| pair(l, r))),
-        };
-        prop_assert_eq!(decide(&text), expected, "{}", text);
+        check_pairwise(q, op, &left, &right)?;
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn quantified_operators_over_long_lists_are_pairwise((q, op, left, right) in long_quantified_case()) {
+        check_pairwise(q, op, &left, &right)?;
+    }
+}
+
+fn check_pairwise(
+    q: Quantifier,
+    op: BaseOperator,
+    left: &[String],
+    right: &[String],
+) -> Result<(), TestCaseError> {
+    let text = format!(
+        "{{{}}} {}:{} {{{}}}",
+        left.join(", "),
+        q.name(),
+        op.name(),
+        right.join(", ")
+    );
+    let pair = |l: &String, r: &String| decide(&format!("{l} {} {r}", op.name()));
+    let expected = match q {
+        Quantifier::ForAnyOfAnyValues => left.iter().any(|l| right.iter().any(|r| pair(l, r))),
+        Quantifier::ForAllOfAnyValues => left.iter().all(|l| right.iter().any(|r| pair(l, r))),
+        Quantifier::ForAnyOfAllValues => left.iter().any(|l| right.iter().all(|r| pair(l, r))),
+        Quantifier::ForAllOfAllValues => left.iter().all(|l| right.iter().all(|r| pair(l, r))),
+    };
+    prop_assert_eq!(decide(&text), expected, "{}", text);
+    Ok(())
 }
 
 // ---- generated conditions against generated requests ----

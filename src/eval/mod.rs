@@ -9,7 +9,10 @@
 
 mod glob;
 mod prepared;
+mod quantify;
 pub(crate) mod value;
+
+pub use quantify::MAX_PAIRS;
 
 pub use prepared::Prepared;
 
@@ -62,6 +65,8 @@ pub enum EvalErrorKind {
     DictionaryValue,
     /// A tree nested deeper than evaluation allows (only trees built by hand can be).
     TooDeep,
+    /// More value pairs to compare one by one than one evaluation allows ([`MAX_PAIRS`]).
+    TooManyComparisons,
 }
 
 impl EvalErrorKind {
@@ -72,6 +77,7 @@ impl EvalErrorKind {
             EvalErrorKind::MissingAttribute => "missing-attribute",
             EvalErrorKind::DictionaryValue => "dictionary-value",
             EvalErrorKind::TooDeep => "too-deep",
+            EvalErrorKind::TooManyComparisons => "too-many-comparisons",
         }
     }
 }

@@ -12,6 +12,7 @@
 //! evaluator, so the simple API and the prepared one cannot disagree.
 
 use super::glob::{eq_ignore_case, starts_with_ignore_case, Pattern, Syntax};
+use super::quantify::{self, Index, Order, INDEXED_FROM, MAX_PAIRS};
 use super::value::{family_name, ticks_from, typed, Raw, Typed, Why};
 use super::{
     Decision, EvalError, EvalErrorKind, EvalOptions, Evaluation, MissingAttribute,
@@ -226,6 +227,18 @@ impl Test {
     #[inline]
     fn equal<T: PartialEq>(self, a: T, b: T) -> bool {
         self == Test::Equals && a == b
+    }
+
+    /// How the test orders values, when an index can decide it without comparing every pair.
+    fn order(self) -> Option<Order> {
+        match self {
+            Test::Equals | Test::EqualsIgnoreCase => Some(Order::Equal),
+            Test::Greater => Some(Order::Greater),
+            Test::AtLeast => Some(Order::AtLeast),
+            Test::Less => Some(Order::Less),
+            Test::AtMost => Some(Order::AtMost),
+            Test::StartsWith | Test::StartsWithIgnoreCase | Test::Like => None,
+        }
     }
 }
 
@@ -936,6 +949,8 @@ struct Run<'a, const RECORD: bool> {
     decided: u64,
     /// The attributes with a memo slot looked up so far.
     looked_up: [Option<Seen<'a>>; ATTRIBUTE_SLOTS],
+    /// Value pairs compared one by one so far (see [`MAX_PAIRS`]).
+    pairs: u64,
     /// What a recording evaluation records; none on the fast path, which need not build or
     /// drop it.
     record: Option<Box<Record>>,
@@ -972,6 +987,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
             known: 0,
             decided: 0,
             looked_up: [None; ATTRIBUTE_SLOTS],
+            pairs: 0,
             record: RECORD.then(Box::default),
         }
     }
@@ -1289,10 +1305,21 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         let lefts = self.read(c, &c.left, left)?;
         let rights = self.read(c, &c.right, right)?;
         let like = like_case(c.operator.base);
-        let pair = |l: Typed<'_>, r: Typed<'_>, pattern: Option<&Pattern>| -> bool {
-            match (like, r, pattern) {
+        let (n_left, n_right) = (lefts.len(), rights.len());
+        // Patterns from the request, compiled now as they could not be before: once each when
+        // several left values meet them, else as each pair needs it.
+        let compiled: Vec<Pattern> = match (like, rights) {
+            (Some(ignore_case), Read::Each(_) | Read::One(_)) if n_left > 1 => (0..n_right)
+                .filter_map(|i| match rights.get(i, family) {
+                    Some((Typed::Str(p), _)) => Some(Pattern::new(p, Syntax::Like, ignore_case)),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let pair = |l: Typed<'_>, r: Typed<'_>, ri: usize, pattern: Option<&Pattern>| -> bool {
+            match (like, r, pattern.or(compiled.get(ri))) {
                 (Some(_), _, Some(pattern)) => apply(c, l, r, Some(pattern)),
-                // A pattern from the request: compiled now, as it could not be before.
                 (Some(ignore_case), Typed::Str(p), None) => {
                     apply(c, l, r, Some(&Pattern::new(p, Syntax::Like, ignore_case)))
                 }
@@ -1302,10 +1329,33 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         let pair_at = |l: Typed<'_>, ri: usize| -> bool {
             rights
                 .get(ri, family)
-                .is_some_and(|(r, pattern)| pair(l, r, pattern))
+                .is_some_and(|(r, pattern)| pair(l, r, ri, pattern))
         };
-        let (n_left, n_right) = (lefts.len(), rights.len());
         let each_left = (0..n_left).filter_map(|i| lefts.get(i, family).map(|(l, _)| l));
+        let n_pairs = n_left.saturating_mul(n_right);
+        if let (Some(q), true) = (c.operator.quantifier, n_pairs > INDEXED_FROM) {
+            // Many against many: equality and ordering from an index of the right side, the
+            // other tests pair by pair within the evaluation's budget.
+            if let Some(order) = c.test.order() {
+                let each_right = (0..n_right).filter_map(|i| rights.get(i, family).map(|(r, _)| r));
+                let index = Index::new(each_right, c.test == Test::EqualsIgnoreCase);
+                let (all_left, all_right) = (q.all_left(), q.all_right());
+                return Ok(quantify::decide(
+                    order, c.negate, all_left, all_right, each_left, &index,
+                ));
+            }
+            self.pairs = self.pairs.saturating_add(n_pairs as u64);
+            if self.pairs > MAX_PAIRS {
+                return Err(self.fail(EvalError {
+                    kind: EvalErrorKind::TooManyComparisons,
+                    message: format!(
+                        "`{}` compares {n_left} values with {n_right} pair by pair, past the limit of {MAX_PAIRS} pairs one evaluation compares",
+                        c.operator
+                    ),
+                    span: c.operator.span,
+                }));
+            }
+        }
         match quantify(c.operator.quantifier, n_left, each_left, n_right, pair_at) {
             Some(result) => Ok(result),
             None => {
@@ -1348,6 +1398,10 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
             }
             _ => {
                 let n = values.len();
+                // Many against many is for the general path, which indexes them.
+                if n.saturating_mul(n_right) > INDEXED_FROM {
+                    return None;
+                }
                 let compares = quantifier.is_some() || (n == 1 && n_right == 1);
                 // Every value must read as the family, also after the quantifier decides.
                 let mut result = compares && all_left;

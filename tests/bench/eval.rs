@@ -88,5 +88,74 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, requests, scaling);
+/// Two request lists of n values each, compared with quantifiers: equality and ordering are
+/// decided from an index (time grows with n, not n²); `StringLike` pairwise within its budget.
+fn lists(c: &mut Criterion) {
+    let mut g = c.benchmark_group("eval lists");
+    g.sample_size(20);
+    let attribute =
+        |name: &str| format!("Microsoft.Directory/CustomSecurityAttributes/Id:Eng_{name}");
+    for (label, op) in [
+        (
+            "ForAllOfAnyValues:StringEquals",
+            "ForAllOfAnyValues:StringEquals",
+        ),
+        (
+            "ForAllOfAllValues:NumericNotEquals",
+            "ForAllOfAllValues:NumericNotEquals",
+        ),
+        (
+            "ForAnyOfAnyValues:StringLike",
+            "ForAnyOfAnyValues:StringLike",
+        ),
+    ] {
+        // `StringLike` compares pair by pair: 1024 × 1024 is its budget (`MAX_PAIRS`).
+        let sizes: &[usize] = if op.contains("Like") {
+            &[16, 256, 1024]
+        } else {
+            &[16, 256, 4096]
+        };
+        for &n in sizes {
+            let numeric = op.contains("Numeric");
+            let values = |offset: usize| -> Vec<serde_json::Value> {
+                (0..n)
+                    .map(|i| {
+                        if numeric {
+                            serde_json::json!((i + offset) as i64)
+                        } else {
+                            serde_json::json!(format!("value-{}", i + offset))
+                        }
+                    })
+                    .collect()
+            };
+            let request: Request = serde_json::from_value(serde_json::json!({
+                "action": "x",
+                "principal": { attribute("x"): values(0) },
+                "request": { attribute("y"): values(n) },
+            }))
+            .unwrap();
+            let condition: Condition = format!(
+                "@Principal[{}] {op} @Request[{}]",
+                attribute("x"),
+                attribute("y")
+            )
+            .parse()
+            .unwrap();
+            let prepared = condition.prepare();
+            // The lists share no value, so no quantifier stops early.
+            assert!(prepared.evaluate(&request).is_ok(), "{op} {n}");
+            g.throughput(Throughput::Elements(n as u64));
+            g.bench_with_input(
+                BenchmarkId::new(label, n),
+                &prepared,
+                |b, p: &azcond::Prepared| {
+                    b.iter(|| std::hint::black_box(p.evaluate(&request).ok()))
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, requests, scaling, lists);
 criterion_main!(benches);
