@@ -574,9 +574,36 @@ fn line_of_name(text: &str, name: &str, from: &mut usize) -> usize {
     }
 }
 
-/// serde-saphyr's message without its location prefix and source excerpt.
+/// serde-saphyr's message without its location prefix and source excerpt; a budget breach (an
+/// alias bomb, say) in words rather than as the reader's data structure.
 fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
+    let mut inner = e;
+    while let serde_saphyr::Error::WithSnippet { error, .. }
+    | serde_saphyr::Error::AliasError { error, .. } = inner
+    {
+        inner = error;
+    }
+    if let serde_saphyr::Error::Budget { breach, .. } = inner {
+        use serde_saphyr::budget::BudgetBreach as B;
+        let what = match breach {
+            B::Nodes { nodes } => format!("more than {} values", nodes.saturating_sub(1)),
+            B::Aliases { aliases } => format!("more than {} aliases", aliases.saturating_sub(1)),
+            B::Anchors { anchors } => format!("more than {} anchors", anchors.saturating_sub(1)),
+            B::Depth { depth } => format!("nesting deeper than {}", depth.saturating_sub(1)),
+            B::Events { events } => format!("more than {} parts", events.saturating_sub(1)),
+            B::ScalarBytes { total_scalar_bytes } => {
+                format!("more than {total_scalar_bytes} bytes of text")
+            }
+            B::AliasAnchorRatio { aliases, anchors } => {
+                format!("{aliases} aliases of {anchors} anchors")
+            }
+            _ => "more than the reader allows".to_string(),
+        };
+        return format!(
+            "the YAML holds {what} once its aliases (`*name`) are expanded, past what a scenario file may hold"
+        );
+    }
+    let text = inner.to_string();
     let first = text
         .lines()
         .next()

@@ -54,6 +54,10 @@ pub(crate) enum Why {
     CalendarDate,
     TimeOfDay,
     FractionDigits,
+    /// A `.` with no digit before the `Z`.
+    NoFractionDigits,
+    /// A year outside 0001 to 9999, the range Azure's date-times (.NET `DateTime`) have.
+    Year,
     /// A value of another kind: (the value's kind, the family).
     Kind(&'static str, Family),
 }
@@ -69,9 +73,11 @@ impl fmt::Display for Why {
             }
             Why::CalendarDate => f.write_str("is not a valid calendar date"),
             Why::TimeOfDay => f.write_str("is not a valid time of day"),
-            Why::FractionDigits => {
-                f.write_str("has more than 7 fractional digits, or none after `.`")
+            Why::FractionDigits => f.write_str("has more than 7 fractional digits"),
+            Why::NoFractionDigits => {
+                f.write_str("has no digit after `.` (write `.0Z`, or drop the `.`)")
             }
+            Why::Year => f.write_str("has a year outside 0001 to 9999"),
             Why::Kind(kind, family) => write!(f, "is {kind}, not {}", family_name(*family)),
         }
     }
@@ -163,6 +169,9 @@ fn datetime_ticks(s: &str) -> Result<i64, Why> {
         [b'.', digits @ .., b'Z'] => Some(digits),
         _ => return Err(Why::DateTimeShape),
     };
+    if year == 0 {
+        return Err(Why::Year);
+    }
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return Err(Why::CalendarDate);
     }
@@ -175,6 +184,7 @@ fn datetime_ticks(s: &str) -> Result<i64, Why> {
         Some(digits @ [_, ..]) if digits.len() <= 7 => number(digits)
             .map(|value| value * 10i64.pow(7 - digits.len() as u32))
             .ok_or(Why::FractionDigits)?,
+        Some([]) => return Err(Why::NoFractionDigits),
         Some(_) => return Err(Why::FractionDigits),
     };
     let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second;
@@ -271,6 +281,24 @@ mod tests {
         assert!(parse_datetime("2023-00-10T00:00:00Z").is_err());
         assert!(parse_datetime("2023-01-00T00:00:00Z").is_err());
         assert!(parse_datetime("2023-01-01T23:60:00Z").is_err());
+    }
+
+    #[test]
+    fn datetime_messages_say_what_is_wrong() {
+        let why = |s: &str| parse_datetime(s).unwrap_err();
+        assert_eq!(
+            why("2023-05-01T13:00:00.Z"),
+            "has no digit after `.` (write `.0Z`, or drop the `.`)"
+        );
+        assert_eq!(
+            why("2023-05-01T13:00:00.00000001Z"),
+            "has more than 7 fractional digits"
+        );
+        assert_eq!(
+            why("0000-01-01T00:00:00Z"),
+            "has a year outside 0001 to 9999"
+        );
+        assert!(parse_datetime("0001-01-01T00:00:00Z").is_ok());
     }
 
     #[test]
