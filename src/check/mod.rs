@@ -572,13 +572,19 @@ fn lexical_findings(condition: &Condition, out: &mut Vec<Diagnostic>) {
                     char_name(c)
                 )
             };
+            // A mark at the very start is the file's encoding, not a paste.
+            let help = if c == '\u{feff}' && span.start == 0 {
+                "the file starts with a byte-order mark, which becomes part of the condition when it is read as text (`$(cat …)`, Terraform's `file()`): save the file as UTF-8 without a byte-order mark (`azcond fmt --write` does)"
+            } else {
+                "text pasted from web pages and rich-text editors carries these; `azcond fmt` replaces them with plain spaces"
+            };
             out.push(finding(
                 Severity::Error,
                 "invisible-character",
                 format!("{what}; Azure rejects the condition"),
                 span,
                 "looks like a space, is not one",
-                Some("text pasted from web pages and rich-text editors carries these; `azcond fmt` replaces them with plain spaces"),
+                Some(help),
             ));
         }
     };
