@@ -49,6 +49,8 @@ pub const MAX_VALUES: usize = crate::parse::DEFAULT_MAX_SET_LEN;
 struct Dictionary {
     /// Its name as first written.
     written: String,
+    /// Whether it was given as an object, which may be given only once.
+    object: bool,
     /// Key to value, from an object or from flat `…:<key><$key_case_sensitive$>` entries.
     entries: BTreeMap<String, Scalar>,
     /// The keys of `entries` as values, for `…&$keys$&`.
@@ -278,6 +280,12 @@ impl Attributes {
                         ));
                     }
                     let dict = self.dictionaries.get_or_default(lower);
+                    if dict.object {
+                        return Err(format!(
+                            "attribute `{name}` is given twice (names ignore case)"
+                        ));
+                    }
+                    dict.object = true;
                     if dict.written.is_empty() {
                         dict.written = plain.clone();
                     }
