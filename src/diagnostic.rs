@@ -139,7 +139,7 @@ impl Diagnostic {
             "{}[{}]: {}\n",
             self.severity.name(),
             self.code,
-            printable(&self.message)
+            printable(&crate::role::annotate(&self.message))
         );
         let lines: Vec<usize> = std::iter::once(pos.line)
             .chain(

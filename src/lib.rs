@@ -54,6 +54,7 @@ pub mod input;
 pub mod parse;
 pub mod print;
 pub mod request;
+pub mod role;
 pub mod scenario;
 pub mod span;
 

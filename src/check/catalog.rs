@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::ast::{AttributeName, BaseOperator, Family, Source};
+use crate::role::RoleDefinition;
 
 const BUILTIN: &str = include_str!("../../grammar/catalog.json");
 
@@ -32,6 +33,8 @@ struct File {
     action_sets: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     attributes: Vec<AttributeFile>,
+    #[serde(default)]
+    same_operation: Vec<SameOperationFile>,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +43,28 @@ struct ActionFile {
     name: String,
     #[serde(default)]
     suboperations: Vec<String>,
+    #[serde(default)]
+    control: bool,
+    #[serde(default)]
+    documentation: Vec<String>,
+    #[serde(default = "yes")]
+    documented: bool,
+    #[serde(default)]
+    seen_in: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SameOperationFile {
+    when_guarded: Vec<String>,
+    also: Vec<String>,
+    what: String,
+    #[serde(default)]
+    documentation: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -61,6 +86,12 @@ struct AttributeFile {
     status: Status,
     #[serde(default)]
     note: Option<String>,
+    #[serde(default)]
+    documentation: Vec<String>,
+    #[serde(default = "yes")]
+    documented: bool,
+    #[serde(default)]
+    seen_in: Vec<String>,
 }
 
 /// An attribute's value type.
@@ -155,6 +186,35 @@ pub struct Action {
     pub name: String,
     /// Its suboperations.
     pub suboperations: Vec<String>,
+    /// Granted through a role's `actions` (control plane) rather than its `dataActions`.
+    pub control: bool,
+    /// What documents it, and whether anything does (else where it was seen).
+    pub provenance: Provenance,
+}
+
+/// Where a catalog entry comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// The pages that document it.
+    pub documentation: Vec<String>,
+    /// Whether any page documents it; `false` for what only Microsoft's built-in roles use.
+    pub documented: bool,
+    /// Where it was seen, when no page documents it.
+    pub seen_in: Vec<String>,
+}
+
+/// Actions that perform the same operation: a condition that guards one of `when_guarded` is
+/// bypassed through any of `also` that the role grants and the condition does not guard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SameOperation {
+    /// The guarded actions, lower case.
+    pub when_guarded: Vec<String>,
+    /// The actions that do the same, lower case.
+    pub also: Vec<String>,
+    /// The operation, in words.
+    pub what: String,
+    /// The pages that say so.
+    pub documentation: Vec<String>,
 }
 
 /// A known attribute, from one source.
@@ -178,6 +238,8 @@ pub struct Attribute {
     pub status: Status,
     /// What it is.
     pub note: Option<String>,
+    /// What documents it.
+    pub provenance: Provenance,
 }
 
 /// The catalog.
@@ -185,6 +247,9 @@ pub struct Attribute {
 pub struct Catalog {
     actions: Vec<Action>,
     attributes: Vec<Attribute>,
+    same_operation: Vec<SameOperation>,
+    /// Role definitions added with `--roles` (custom roles), besides the built-in ones.
+    roles: Vec<RoleDefinition>,
 }
 
 /// An attribute reference looked up in the catalog.
@@ -245,6 +310,46 @@ impl Catalog {
         let _ = file.about;
         for a in file.actions {
             self.add_action(&a.name, &a.suboperations);
+            if let Some(known) = self
+                .actions
+                .iter_mut()
+                .find(|k| k.name.eq_ignore_ascii_case(&a.name))
+            {
+                known.control = a.control;
+                known.provenance = Provenance {
+                    documentation: a.documentation,
+                    documented: a.documented,
+                    seen_in: a.seen_in,
+                };
+            }
+        }
+        for group in file.same_operation {
+            let expand = |names: &[String]| -> Result<Vec<String>, CatalogError> {
+                let mut out = Vec::new();
+                for n in names {
+                    match n.strip_prefix('@') {
+                        Some(set) => out.extend(
+                            file.action_sets
+                                .get(set)
+                                .ok_or_else(|| {
+                                    CatalogError(format!(
+                                        "{origin}: same_operation: no action set `{set}`"
+                                    ))
+                                })?
+                                .iter()
+                                .map(|a| a.to_ascii_lowercase()),
+                        ),
+                        None => out.push(n.to_ascii_lowercase()),
+                    }
+                }
+                Ok(out)
+            };
+            self.same_operation.push(SameOperation {
+                when_guarded: expand(&group.when_guarded)?,
+                also: expand(&group.also)?,
+                what: group.what,
+                documentation: group.documentation,
+            });
         }
         for def in file.attributes {
             let mut applies = Vec::new();
@@ -300,6 +405,11 @@ impl Catalog {
                     operators: operators.clone(),
                     status: def.status,
                     note: def.note.clone(),
+                    provenance: Provenance {
+                        documentation: def.documentation.clone(),
+                        documented: def.documented,
+                        seen_in: def.seen_in.clone(),
+                    },
                 };
                 self.attributes
                     .retain(|a| !(a.source == *source && a.name.eq_ignore_ascii_case(&def.name)));
@@ -325,6 +435,11 @@ impl Catalog {
             None => self.actions.push(Action {
                 name: name.to_string(),
                 suboperations: suboperations.to_vec(),
+                control: false,
+                provenance: Provenance {
+                    documented: true,
+                    ..Provenance::default()
+                },
             }),
         }
     }
@@ -339,6 +454,38 @@ impl Catalog {
     /// All known actions.
     pub fn actions(&self) -> &[Action] {
         &self.actions
+    }
+
+    /// Adds role definitions (custom roles, from `--roles`); one with the id or name of a known
+    /// one comes first when looking roles up.
+    pub fn add_roles(&mut self, definitions: Vec<RoleDefinition>) {
+        self.roles.splice(0..0, definitions);
+    }
+
+    /// The name of the role with this id: an added one, else a built-in one.
+    pub fn role_name(&self, id: u128) -> Option<&str> {
+        self.roles
+            .iter()
+            .find(|d| d.id == Some(id))
+            .map(|d| d.name.as_str())
+            .or_else(|| crate::role::builtin().name_of(id))
+    }
+
+    /// The role an assignment names (by id, resource id or name): among `local` (defined in
+    /// the same document), the added ones, and the built-in ones.
+    pub fn find_role<'a>(
+        &'a self,
+        reference: &str,
+        local: &'a [RoleDefinition],
+    ) -> Option<&'a RoleDefinition> {
+        crate::role::find(local, reference)
+            .or_else(|| crate::role::find(&self.roles, reference))
+            .or_else(|| crate::role::find(&crate::role::builtin().definitions, reference))
+    }
+
+    /// The groups of actions that perform the same operation.
+    pub fn same_operation(&self) -> &[SameOperation] {
+        &self.same_operation
     }
 
     /// Whether any known action is in the namespace (`Microsoft.Storage`) of `action`.
@@ -561,6 +708,41 @@ fn parse_name(text: &str) -> Option<AttributeName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_builtin_entry_says_where_it_comes_from() {
+        let c = Catalog::builtin().unwrap();
+        for a in &c.attributes {
+            let p = &a.provenance;
+            assert!(
+                if p.documented {
+                    !p.documentation.is_empty()
+                } else {
+                    !p.seen_in.is_empty()
+                },
+                "{}",
+                a.name
+            );
+            assert!(
+                p.documentation.iter().all(|u| u.starts_with("https://")),
+                "{}",
+                a.name
+            );
+        }
+        for a in &c.actions {
+            let p = &a.provenance;
+            assert!(
+                if p.documented {
+                    !p.documentation.is_empty()
+                } else {
+                    !p.seen_in.is_empty()
+                },
+                "{}",
+                a.name
+            );
+        }
+        assert!(!c.same_operation().is_empty());
+    }
 
     #[test]
     fn builtin_catalog_loads_and_resolves_every_set() {

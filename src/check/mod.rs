@@ -7,6 +7,7 @@
 //! those that need the [`Catalog`] of actions and attributes.
 
 pub mod catalog;
+mod grants;
 mod rules;
 
 pub use self::catalog::{Catalog, CatalogError};
@@ -187,10 +188,10 @@ pub const RULES: &[Rule] = &[
         fix: "Use the attribute the message suggests, or declare a new one with `--catalog FILE`.",
     },
     Rule {
-        code: "undocumented-attribute",
+        code: "undocumented",
         severity: Severity::Info,
-        summary: "an attribute Microsoft's built-in roles use that no documentation describes",
-        explanation: "Azure's own role definitions use this attribute, so Azure accepts it, but no Microsoft Learn page documents its meaning or values.",
+        summary: "an attribute or action Microsoft's built-in roles use that no documentation describes",
+        explanation: "Azure's own role definitions use it, so Azure accepts it, but no Microsoft Learn page documents its meaning or values.",
         fix: "Nothing to fix; prefer documented attributes in conditions of your own.",
     },
     Rule {
@@ -260,7 +261,7 @@ pub const RULES: &[Rule] = &[
         code: "condition-version",
         severity: Severity::Error,
         summary: "a `conditionVersion` other than `2.0` beside a condition",
-        explanation: "Role assignments accept conditions of version `2.0` only; `1.0` was the preview format. (Some built-in role definitions still carry `1.0`; there it is a warning.)",
+        explanation: "Role assignments accept conditions of version `2.0` only; `1.0` was the preview format. In a role definition's permission it is a warning: Microsoft's own built-in roles still carry `1.0` there.",
         fix: "Set `conditionVersion` to \"2.0\".",
     },
     Rule {
@@ -283,6 +284,34 @@ pub const RULES: &[Rule] = &[
         summary: "a file that looks like it holds a condition, in a form azcond does not read",
         explanation: "A Bicep file, script or variable file mentions what looks like a role-assignment condition; azcond does not read that kind of file, so the condition is not checked.",
         fix: "Check what it produces (the ARM JSON Bicep compiles to, the Terraform plan), or keep the condition in a `.cond` file.",
+    },
+    Rule {
+        code: "unknown-role-id",
+        severity: Severity::Warning,
+        summary: "a delegation condition lists a role id that is no built-in role",
+        explanation: "The id in a `RoleDefinitionId` comparison names no built-in role azcond knows: either a custom role, or a mistyped id that names no role at all.",
+        fix: "Pass custom role definitions with `--roles FILE`; otherwise correct the id (`azcond` prints known ids with the role's name).",
+    },
+    Rule {
+        code: "unguarded-data-action",
+        severity: Severity::Warning,
+        summary: "the role grants another action for the operation the condition guards, and the condition does not guard it",
+        explanation: "Some operations can be authorised through more than one action: a blob is created through `blobs/write` or `blobs/add/action`, and `blobs/runAsSuperUser/action` performs any blob operation on accounts with a hierarchical namespace. A condition that guards one of them, in a role that also grants another, is bypassed through the other.",
+        fix: "Guard the other action too, with the same clause, or take it out of the role.",
+    },
+    Rule {
+        code: "guard-not-granted",
+        severity: Severity::Warning,
+        summary: "the condition guards an action the role does not grant",
+        explanation: "An `ActionMatches` guard names an action the role (its permission, or the role the assignment assigns) does not grant, so the clause it opens never applies: dead text, or a condition meant for another role.",
+        fix: "Remove the clause, or check that the condition belongs to this role.",
+    },
+    Rule {
+        code: "action-not-conditionable",
+        severity: Severity::Warning,
+        summary: "none of the actions the role grants supports conditions",
+        explanation: "Conditions apply to the actions that have attributes: Storage blob and queue data actions, role-assignment writes and deletes, Key Vault secrets, Container Registry repositories, Log Analytics tables. For a role with none of them, every attribute the condition reads is missing.",
+        fix: "Remove the condition, or assign a role with such actions.",
     },
     Rule {
         code: "any-of-any-not-equals",
@@ -427,17 +456,25 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
         }
     };
     let mut report = DocumentReport {
-        findings: extracted.problems,
+        findings: extracted.problems.clone(),
         conditions_found: extracted.conditions.len(),
         conditions_checked: 0,
     };
-    for f in extracted.conditions {
+    for f in &extracted.conditions {
         if let Some((version, span)) = &f.version {
             if version != "2.0" {
+                // A role definition's permission: Azure ships built-in roles with `1.0` there
+                // (Oracle Database DbSystems Administrator), so it is accepted, though new
+                // conditions are written for `2.0`.
+                let in_definition = f.location.role.is_some();
                 report.findings.push(Diagnostic {
-                    severity: Severity::Error,
+                    severity: if in_definition { Severity::Warning } else { Severity::Error },
                     code: "condition-version".into(),
-                    message: format!("`conditionVersion` is `{version}`; Azure accepts only `2.0` with a condition"),
+                    message: if in_definition {
+                        format!("`conditionVersion` is `{version}` in a role definition; role assignments accept only `2.0`")
+                    } else {
+                        format!("`conditionVersion` is `{version}`; Azure accepts only `2.0` with a condition")
+                    },
                     span: *span,
                     label: "condition version".into(),
                     related: Vec::new(),
@@ -460,7 +497,28 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
             continue;
         }
         report.conditions_checked += 1;
-        for mut d in check_with(&f.text, catalog).findings {
+        let checked = check_with(&f.text, catalog);
+        let mut findings = checked.findings;
+        if let Some(condition) = &checked.condition {
+            // The permission a role definition's condition sits in, or the role an
+            // assignment assigns.
+            let role = match (&f.grants, &f.assigned) {
+                (Some(grants), _) => f
+                    .location
+                    .role
+                    .as_ref()
+                    .map(|r| (r.name.clone(), std::slice::from_ref(grants))),
+                (None, Some(reference)) => catalog
+                    .find_role(reference, &extracted.definitions)
+                    .map(|d| (d.name.clone(), d.permissions.as_slice())),
+                (None, None) => None,
+            };
+            if let Some((name, permissions)) = role {
+                grants::run(condition, &name, permissions, catalog, &mut findings);
+                findings.sort_by_key(|d| (d.span.start, d.span.end));
+            }
+        }
+        for mut d in findings {
             d.span = f.map(d.span);
             for (span, _) in &mut d.related {
                 *span = f.map(*span);

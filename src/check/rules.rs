@@ -76,11 +76,35 @@ fn warning(
     }
 }
 
+/// An info for what Microsoft's built-in roles use but no page documents.
+fn undocumented(what: &str, seen_in: &[String], span: Span) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Info,
+        ..error(
+            "undocumented",
+            format!("{what} is used by Microsoft's built-in roles, not documented"),
+            span,
+            "undocumented",
+            Some(format!(
+                "Azure accepts it (seen in {}), but no page says what it means or which values it takes",
+                seen_in.join("; ")
+            )),
+        )
+    }
+}
+
 fn action(pattern: &str, span: Span, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
-    if pattern.contains('*')
-        || catalog.action(pattern).is_some()
-        || !catalog.knows_namespace_of(pattern)
-    {
+    if let Some(known) = catalog.action(pattern) {
+        if !known.provenance.documented {
+            out.push(undocumented(
+                &format!("the action `{pattern}`"),
+                &known.provenance.seen_in,
+                span,
+            ));
+        }
+        return;
+    }
+    if pattern.contains('*') || !catalog.knows_namespace_of(pattern) {
         return;
     }
     let names: Vec<&str> = catalog.actions().iter().map(|a| a.name.as_str()).collect();
@@ -118,6 +142,13 @@ fn attribute(
             kind,
             multi_valued,
         } => {
+            if !attribute.provenance.documented {
+                out.push(undocumented(
+                    &format!("`{display}`"),
+                    &attribute.provenance.seen_in,
+                    a.span,
+                ));
+            }
             if let Some(contexts) = ctx {
                 for (act, sub) in contexts {
                     if catalog.action(act).is_none() || attribute.applies_to(act, sub) {
@@ -293,6 +324,7 @@ fn compare(c: &Comparison, catalog: &Catalog, ctx: Option<&Guarded>, out: &mut V
             OperandKind::Literal(l) => literal(&l.kind, l.span, family, op.base, out),
         }
     }
+    role_ids(c, catalog, out);
     if op.quantifier.is_none() && several {
         out.push(error(
             "needs-quantifier",
@@ -324,6 +356,42 @@ fn compare(c: &Comparison, catalog: &Catalog, ctx: Option<&Guarded>, out: &mut V
                 op.base.name()
             )),
         ));
+    }
+}
+
+/// The role ids a delegation condition lists that name no role azcond knows.
+fn role_ids(c: &Comparison, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let is_role_id = |o: &crate::ast::Operand| {
+        matches!(&o.kind, OperandKind::Attribute(a)
+            if matches!(&a.name, crate::ast::AttributeName::Plain(n)
+                if n.to_ascii_lowercase().ends_with("roleassignments:roledefinitionid")))
+    };
+    let literals: Vec<&crate::ast::Literal> = [&c.left, &c.right]
+        .into_iter()
+        .filter(|_| is_role_id(&c.left) || is_role_id(&c.right))
+        .flat_map(|o| match &o.kind {
+            OperandKind::Literal(l) => vec![l],
+            OperandKind::Set(items) => items.iter().collect(),
+            OperandKind::Attribute(_) => Vec::new(),
+        })
+        .collect();
+    for l in literals {
+        let id = match &l.kind {
+            LiteralKind::Guid(g) => Some(g.value.as_u128()),
+            LiteralKind::String(s) => parse_guid(s),
+            _ => None,
+        };
+        if let Some(id) = id {
+            if catalog.role_name(id).is_none() {
+                out.push(warning(
+                    "unknown-role-id",
+                    format!("`{}` is the id of no built-in role", uuid::Uuid::from_u128(id)),
+                    l.span,
+                    "unknown role",
+                    Some("if it is a custom role, pass its definition with `--roles FILE` (the JSON `az role definition list --custom-role-only` prints); otherwise check the id: a mistyped one names no role, so the condition allows nothing for it".into()),
+                ));
+            }
+        }
     }
 }
 

@@ -40,6 +40,10 @@ pub struct Args {
     /// Add actions and attributes to the built-in catalog (JSON or YAML; may be repeated).
     #[arg(long, value_name = "FILE")]
     catalog: Vec<String>,
+    /// Role definitions (the JSON `az role definition list` prints; may be repeated): custom
+    /// roles that assignments in the documents assign, to judge their conditions against.
+    #[arg(long, value_name = "FILE")]
+    roles: Vec<String>,
     /// Print what a finding's code means and how to fix it, and check nothing.
     #[arg(long, value_name = "CODE")]
     explain: Option<String>,
@@ -145,7 +149,7 @@ pub fn run(args: &Args) -> Status {
             }
         };
     }
-    let catalog = match load_catalog(&args.catalog) {
+    let catalog = match load_catalog(&args.catalog, &args.roles) {
         Ok(c) => c,
         Err(e) => {
             report_error(&e);
@@ -387,8 +391,15 @@ fn sniff(target: &Target) -> Outcome {
     })
 }
 
-fn load_catalog(files: &[String]) -> Result<Catalog, String> {
+fn load_catalog(files: &[String], roles: &[String]) -> Result<Catalog, String> {
     let mut catalog = builtin_catalog().clone();
+    for file in roles {
+        let mut input = input::read(file, input::MAX_DOCUMENT_LEN).map_err(|e| e.to_string())?;
+        input.strip_bom();
+        let definitions = azcond::role::parse_definitions(&input.text)
+            .map_err(|e| format!("--roles `{}`: {e}", input.name))?;
+        catalog.add_roles(definitions);
+    }
     for file in files {
         let mut input = input::read(file, input::MAX_LEN).map_err(|e| e.to_string())?;
         input.strip_bom();

@@ -94,7 +94,12 @@ fn node(e: &Expr, src: &str, index: &LineIndex, depth: usize, out: &mut String) 
                     OperandKind::Literal(_) => "value",
                     OperandKind::Set(_) => "set",
                 };
-                let _ = writeln!(out, "{indent}  {side} {kind} {operand}");
+                let shown = operand.to_string();
+                let _ = writeln!(
+                    out,
+                    "{indent}  {side} {kind} {}",
+                    azcond::role::annotate(&shown)
+                );
             }
         }
         ExprKind::ActionMatches(_) | ExprKind::SubOperationMatches(_) | ExprKind::Exists(_) => {}

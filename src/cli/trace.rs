@@ -36,13 +36,17 @@ pub fn render(
         let _ = writeln!(
             out,
             "{pad}{result} {}  @{}:{}",
-            printable(&clip(&step.node)),
+            printable(&azcond::role::annotate(&clip(&step.node))),
             p.line,
             p.column
         );
         // What a node saw comes from the request: never sent to the terminal raw.
         for d in &step.detail {
-            let _ = writeln!(out, "{pad}        {}", printable(d));
+            let _ = writeln!(
+                out,
+                "{pad}        {}",
+                printable(&azcond::role::annotate(d))
+            );
         }
     }
 }

@@ -7,7 +7,7 @@
 //! way the attribute is listed in [`Evaluation::missing`]. Any error stops evaluation and the
 //! decision is deny: an error never allows, whatever `NOT`s surround it.
 
-mod glob;
+pub(crate) mod glob;
 mod prepared;
 mod quantify;
 pub(crate) mod value;

@@ -13,6 +13,7 @@ use jsonc_parser::{CollectOptions, ParseOptions};
 
 use super::{decode_json_string, Extraction, Found, Location, Role};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::role::{guid_in, Permission, RoleDefinition};
 use crate::span::Span;
 
 /// A JSON document that does not parse: what is wrong, and where.
@@ -49,7 +50,66 @@ struct Context {
     role_assignment: bool,
     address: Option<String>,
     role_name: Option<String>,
-    permission: Option<usize>,
+    permission: Option<(usize, Permission)>,
+}
+
+fn strings(v: Option<&Value<'_>>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a
+            .elements
+            .iter()
+            .filter_map(|e| string(Some(e)).map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What one entry of `permissions` grants.
+fn permission_of(v: &Value<'_>) -> Permission {
+    match v {
+        Value::Object(o) => Permission {
+            actions: strings(get(o, "actions")),
+            not_actions: strings(get(o, "notActions")),
+            data_actions: strings(get(o, "dataActions")),
+            not_data_actions: strings(get(o, "notDataActions")),
+        },
+        _ => Permission::default(),
+    }
+}
+
+/// The role definition an object is, in the shapes `az` (`roleName` and `permissions` beside
+/// the id) and the REST API and ARM (both inside `properties`) write.
+fn definition_of(o: &Object<'_>) -> Option<RoleDefinition> {
+    let body = match get(o, "properties") {
+        Some(Value::Object(p)) if get(p, "roleName").is_some() => p,
+        _ => o,
+    };
+    let name = string(get(body, "roleName"))?;
+    let Some(Value::Array(permissions)) = get(body, "permissions") else {
+        return None;
+    };
+    let id = ["name", "id"]
+        .iter()
+        .filter_map(|k| string(get(o, k)))
+        .find_map(guid_in);
+    Some(RoleDefinition {
+        name: name.to_string(),
+        id,
+        permissions: permissions.elements.iter().map(permission_of).collect(),
+    })
+}
+
+/// The role an assignment assigns, as written beside its condition.
+fn assigned_of(o: &Object<'_>) -> Option<String> {
+    [
+        "roleDefinitionId",
+        "roleDefinitionName",
+        "role_definition_id",
+        "role_definition_name",
+    ]
+    .iter()
+    .find_map(|k| string(get(o, k)))
+    .map(str::to_string)
 }
 
 struct Walk<'t> {
@@ -143,6 +203,8 @@ impl Walk<'_> {
                             address: ctx.address.clone(),
                             role: None,
                         },
+                        grants: None,
+                        assigned: None,
                         span: Span::new(p.range.start, p.range.end),
                         offsets: vec![p.range.start],
                         version: None,
@@ -166,13 +228,24 @@ impl Walk<'_> {
                     if let Some(role) = string(get(o, "roleName")) {
                         ctx.role_name = Some(role.to_string());
                     }
+                    if let Some(d) = definition_of(o) {
+                        if !self
+                            .out
+                            .definitions
+                            .iter()
+                            .any(|known| known.name == d.name && known.permissions == d.permissions)
+                        {
+                            self.out.definitions.push(d);
+                        }
+                    }
                     let version =
                         get(o, "conditionVersion").or_else(|| get(o, "condition_version"));
                     if let Some(Value::StringLit(s)) = get(o, "condition") {
                         if (version.is_some() || ctx.role_assignment) && !s.value.is_empty() {
-                            if let Some(f) =
+                            if let Some(mut f) =
                                 self.condition(s, version, format!("{path}.condition"), &ctx)
                             {
+                                f.assigned = assigned_of(o);
                                 self.out.conditions.push(f);
                             }
                         }
@@ -196,7 +269,7 @@ impl Walk<'_> {
                             (Value::Array(a), "permissions") => {
                                 for (i, v) in a.elements.iter().enumerate().rev() {
                                     let mut each = inner.clone();
-                                    each.permission = Some(i);
+                                    each.permission = Some((i, permission_of(v)));
                                     stack.push((v, format!("{child}[{i}]"), each));
                                 }
                                 continue;
@@ -248,6 +321,7 @@ impl Walk<'_> {
             f.location.address = f.location.address.or_else(|| ctx.address.clone());
             self.out.conditions.push(f);
         }
+        self.out.definitions.extend(found.definitions);
         for mut d in found.problems {
             d.span = Span::new(at(d.span.start), at(d.span.end));
             self.out.problems.push(d);
@@ -316,12 +390,15 @@ impl Walk<'_> {
         } else {
             (decoded, offsets, None)
         };
-        let role = match (&ctx.role_name, ctx.permission) {
-            (Some(name), Some(permission)) => Some(Role {
-                name: name.clone(),
-                permission,
-            }),
-            _ => None,
+        let (role, grants) = match (&ctx.role_name, &ctx.permission) {
+            (Some(name), Some((permission, grants))) => (
+                Some(Role {
+                    name: name.clone(),
+                    permission: *permission,
+                }),
+                Some(grants.clone()),
+            ),
+            _ => (None, None),
         };
         Some(Found {
             text: text_out,
@@ -330,6 +407,8 @@ impl Walk<'_> {
                 address: ctx.address.clone(),
                 role,
             },
+            grants,
+            assigned: None,
             span,
             offsets,
             version,

@@ -19,13 +19,18 @@ pub use self::yaml::{yaml, YamlError};
 pub use crate::diagnostic::{Location, Role};
 
 use crate::diagnostic::Diagnostic;
+use crate::role::{Permission, RoleDefinition};
 use crate::span::Span;
 
-/// What a file holds: its conditions, and what is wrong with the file itself (a key given twice).
+/// What a file holds: its conditions, the role definitions it defines, and what is wrong with
+/// the file itself (a key given twice).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extraction {
     /// The conditions, in the order found.
     pub conditions: Vec<Found>,
+    /// Role definitions the document defines (ARM `roleDefinitions`, `az role definition
+    /// list` output), for judging the conditions of assignments of them.
+    pub definitions: Vec<RoleDefinition>,
     /// Problems of the document, located in it.
     pub problems: Vec<Diagnostic>,
 }
@@ -38,6 +43,11 @@ pub struct Found {
     /// Where it sits: its JSON path (`$.resources[0].properties.condition`) or attribute path
     /// (`azurerm_role_assignment.reader.condition`), its Terraform address, its role definition.
     pub location: Location,
+    /// For a condition in a role definition's permission: what that permission grants.
+    pub grants: Option<Permission>,
+    /// For a condition of a role assignment: the role it assigns, as written (an id, a resource
+    /// id, an ARM expression holding the id, or a role name).
+    pub assigned: Option<String>,
     /// The string token in the file.
     pub span: Span,
     /// For each byte of `text` (and one past its end), the byte of the file it came from.

@@ -35,13 +35,17 @@ pub fn terraform(text: &str) -> Result<Extraction, TerraformError> {
         if let Some(attr) = body.get_attribute("condition") {
             if role_assignment || version.is_some() {
                 let location = join(&path, "condition");
-                if let Some(f) = condition(
+                if let Some(mut f) = condition(
                     text,
                     &attr.value,
                     version.map(|v| &v.value),
                     location,
                     address.clone(),
                 ) {
+                    f.assigned = ["role_definition_id", "role_definition_name"]
+                        .iter()
+                        .filter_map(|k| body.get_attribute(k))
+                        .find_map(|a| literal(&a.value));
                     found.push(f);
                 }
             }
@@ -63,6 +67,7 @@ pub fn terraform(text: &str) -> Result<Extraction, TerraformError> {
     found.sort_by_key(|f| f.span.start);
     Ok(Extraction {
         conditions: found,
+        definitions: Vec::new(),
         problems: Vec::new(),
     })
 }
@@ -96,7 +101,8 @@ fn objects(
                     field(o, "conditionVersion").or_else(|| field(o, "condition_version"));
                 if let (Some(c), Some(_)) = (field(o, "condition"), version) {
                     let location = join(&path, "condition");
-                    if let Some(f) = condition(text, c, version, location, address.clone()) {
+                    if let Some(mut f) = condition(text, c, version, location, address.clone()) {
+                        f.assigned = field(o, "roleDefinitionId").and_then(literal);
                         out.push(f);
                     }
                 }
@@ -121,6 +127,14 @@ fn objects(
             Expression::Parenthesis(p) => stack.push((p.inner(), path.clone())),
             _ => {}
         }
+    }
+}
+
+/// A plain string's value.
+fn literal(e: &Expression) -> Option<String> {
+    match e {
+        Expression::String(s) => Some(s.as_str().to_string()),
+        _ => None,
     }
 }
 
@@ -195,6 +209,8 @@ fn condition(
     };
     let not_checkable = |why: &str| Found {
         text: String::new(),
+        grants: None,
+        assigned: None,
         location: location.clone(),
         span,
         offsets: vec![start],
@@ -225,6 +241,8 @@ fn condition(
     Some(Found {
         text: decoded.0,
         location,
+        grants: None,
+        assigned: None,
         span,
         offsets: decoded.1,
         version,

@@ -43,6 +43,7 @@ pub fn yaml(text: &str) -> Result<Extraction, YamlError> {
             let _ = e;
             return Ok(Extraction {
                 conditions: Vec::new(),
+                definitions: Vec::new(),
                 problems: vec![Diagnostic {
                     severity: Severity::Info,
                     code: "not-checkable".into(),
@@ -183,14 +184,22 @@ fn walk(text: &str, root: &Node, path: String, out: &mut Extraction) {
                 }) = get(entries, "condition")
                 {
                     if (version.is_some() || role_assignment) && !value.is_empty() {
-                        out.conditions.push(found(
+                        let mut f = found(
                             text,
                             value,
                             *span,
                             *quoted,
                             version,
                             format!("{path}.condition"),
-                        ));
+                        );
+                        // Azure Service Operator: `roleDefinitionReference: {armId: …}`.
+                        f.assigned = match get(entries, "roleDefinitionReference") {
+                            Some(Node::Map(r)) => scalar(get(r, "armId"))
+                                .or_else(|| scalar(get(r, "wellKnownName")))
+                                .map(str::to_string),
+                            _ => None,
+                        };
+                        out.conditions.push(f);
                     }
                 }
                 for (key, _, value) in entries.iter().rev() {
@@ -263,6 +272,8 @@ fn found(
             address: None,
             role: None,
         },
+        grants: None,
+        assigned: None,
         span,
         offsets,
         version,
