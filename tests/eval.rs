@@ -873,3 +873,12 @@ fn pairwise_like_over_two_long_lists_stops_at_the_budget_and_denies() {
         ev.errors[0].message
     );
 }
+
+#[test]
+fn json_minus_zero_is_the_integer_zero() {
+    assert!(allows(
+        "@Resource[n] NumericEquals 0",
+        json!({ "action": "x", "resource": { "n": serde_json::from_str::<Value>("-0").unwrap() } })
+    ));
+    assert!(request_error(json!({ "action": "x", "resource": { "n": 1.5 } })).contains("not a 64-bit integer"));
+}
