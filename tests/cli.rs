@@ -459,5 +459,9 @@ fn check_of_many_files_keeps_path_order_and_draws_no_bar_off_a_terminal() {
 fn parse_without_a_path_reads_standard_input() {
     let o = azcond(&["parse"], Some(b"ActionMatches{'x'}"));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("ActionMatches 'x'  @1:1"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("ActionMatches 'x'  @1:1"),
+        "{}",
+        stdout(&o)
+    );
 }

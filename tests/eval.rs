@@ -880,5 +880,8 @@ fn json_minus_zero_is_the_integer_zero() {
         "@Resource[n] NumericEquals 0",
         json!({ "action": "x", "resource": { "n": serde_json::from_str::<Value>("-0").unwrap() } })
     ));
-    assert!(request_error(json!({ "action": "x", "resource": { "n": 1.5 } })).contains("not a 64-bit integer"));
+    assert!(
+        request_error(json!({ "action": "x", "resource": { "n": 1.5 } }))
+            .contains("not a 64-bit integer")
+    );
 }
