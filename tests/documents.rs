@@ -291,3 +291,31 @@ fn every_code_check_reports_is_a_described_rule() {
         assert_eq!(rules[index], r["ruleId"].as_str().unwrap());
     }
 }
+
+#[test]
+fn bicep_files_variables_multi_line_strings_and_avm_parameters() {
+    let (list, checked, status) = findings("role-assignments.bicep");
+    assert_eq!(
+        list,
+        [
+            f(6, 115, "error", "unknown-attribute", "logsReader.properties.condition"),
+            f(41, 126, "error", "double-quotes", "taggedReader.properties.condition"),
+            f(56, 20, "info", "not-checkable", "account.params.roleAssignments[0].condition"),
+            f(62, 20, "info", "not-checkable", "account.params.roleAssignments[1].condition"),
+            f(67, 20, "info", "not-checkable", "account.params.roleAssignments[2].condition"),
+        ],
+        "the variable's string is checked where it is set; replace(), a user-defined function and ${{}} are not guessed"
+    );
+    assert_eq!(checked, 2);
+    assert_eq!(status, Some(1));
+    let human = String::from_utf8_lossy(&azcond(&["check", &doc("role-assignments.bicep")]).stdout)
+        .into_owned();
+    assert!(
+        human.contains("which Bicep evaluates at deployment"),
+        "{human}"
+    );
+    assert!(
+        human.contains("built with `${…}`, which Bicep fills in"),
+        "{human}"
+    );
+}

@@ -248,7 +248,15 @@ fn every_file_found_is_checked_or_named_as_skipped() {
     )).unwrap();
     std::fs::write(
         dir.join("main.bicep"),
-        "resource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n  properties: {\n    conditionVersion: '2.0'\n  }\n}\n",
+        format!(
+            "resource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{\n  properties: {{\n    condition: '{}'\n    conditionVersion: '2.0'\n  }}\n}}\n",
+            BROKEN.replace('\'', "\\'")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("deploy.ps1"),
+        "New-AzRoleAssignment -Condition $c -ConditionVersion '2.0'\n",
     )
     .unwrap();
     std::fs::write(dir.join("notes.txt"), "ActionMatches{'x'}").unwrap();
@@ -269,12 +277,12 @@ fn every_file_found_is_checked_or_named_as_skipped() {
     let codes: Vec<String> = rows(&report).into_iter().map(|r| r.1).collect();
     assert_eq!(
         codes,
-        ["unknown-attribute", "not-read"],
-        "YAML read, Bicep named"
+        ["unknown-attribute", "not-read", "unknown-attribute"],
+        "YAML and Bicep read, the script named"
     );
     assert_eq!(
-        report["files_checked"], 3,
-        "ok.cond once, aso.yaml, main.bicep"
+        report["files_checked"], 4,
+        "ok.cond once, aso.yaml, deploy.ps1, main.bicep"
     );
     let skipped: Vec<(String, String)> = report["skipped"]
         .as_array()
@@ -323,11 +331,15 @@ fn a_file_named_that_azcond_cannot_read_is_exit_2_saying_what_it_reads() {
             .code(),
         Some(0)
     );
-    let bicep = dir.join("main.bicep");
-    std::fs::write(&bicep, "param x string\n").unwrap();
-    let o = azcond(&["check", bicep.to_str().unwrap()]);
+    let script = dir.join("deploy.ps1");
+    std::fs::write(&script, "New-AzRoleAssignment\n").unwrap();
+    let o = azcond(&["check", script.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("does not read Bicep files"), "{}", err(&o));
+    assert!(
+        err(&o).contains("does not read PowerShell scripts"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]

@@ -375,10 +375,12 @@ pub enum Document {
     Terraform,
     /// A YAML document (Kubernetes manifests of Azure Service Operator).
     Yaml,
+    /// A Bicep file.
+    Bicep,
 }
 
 /// The kinds of file `check` reads, for messages that say so.
-pub const DOCUMENT_KINDS: &str = "`.cond` (one condition), `.json` (ARM templates, REST and `az` output, Terraform plans), `.tf` (Terraform) and `.yaml`/`.yml` (Kubernetes, Azure Service Operator)";
+pub const DOCUMENT_KINDS: &str = "`.cond` (one condition), `.json` (ARM templates, REST and `az` output, Terraform plans), `.tf` (Terraform), `.bicep` and `.yaml`/`.yml` (Kubernetes, Azure Service Operator)";
 
 impl Document {
     /// The kind of a file, by the ending of its name (ignoring case); `None` for a file azcond
@@ -392,6 +394,7 @@ impl Document {
             (".tf", Document::Terraform),
             (".yaml", Document::Yaml),
             (".yml", Document::Yaml),
+            (".bicep", Document::Bicep),
         ];
         kinds
             .iter()
@@ -406,6 +409,7 @@ impl Document {
             Document::Json => "a JSON document",
             Document::Terraform => "a Terraform file",
             Document::Yaml => "a YAML document",
+            Document::Bicep => "a Bicep file",
         }
     }
 }
@@ -435,6 +439,7 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
         Document::Json => crate::extract::json(text).map_err(|e| (e.message, e.span)),
         Document::Terraform => crate::extract::terraform(text).map_err(|e| (e.message, e.span)),
         Document::Yaml => crate::extract::yaml(text).map_err(|e| (e.message, e.span)),
+        Document::Bicep => crate::extract::bicep(text).map_err(|e| (e.message, e.span)),
     };
     let extracted = match extracted {
         Ok(x) => x,

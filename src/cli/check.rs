@@ -62,6 +62,8 @@ enum Kind {
     Tf,
     /// A YAML document.
     Yaml,
+    /// A Bicep file.
+    Bicep,
 }
 
 impl Kind {
@@ -71,6 +73,7 @@ impl Kind {
             Kind::Json => Document::Json,
             Kind::Tf => Document::Terraform,
             Kind::Yaml => Document::Yaml,
+            Kind::Bicep => Document::Bicep,
         }
     }
 }
@@ -88,7 +91,6 @@ pub struct Checked {
 /// their names, with what to do instead. Found by a walk, such a file is read only to see
 /// whether it holds something that looks like a condition, which is then a `not-read` warning.
 const NOT_READ: &[(&str, &str, &str)] = &[
-    (".bicep", "Bicep files", "check the ARM JSON it compiles to: `az bicep build --file FILE --stdout | azcond check -`"),
     (".bicepparam", "Bicep parameter files", "check the ARM JSON the deployment compiles to: `az bicep build-params --file FILE --stdout`"),
     (".tfvars", "Terraform variable files", "check the plan: `terraform show -json PLAN | azcond check -`"),
     (".ps1", "PowerShell scripts", "keep the condition in a `.cond` file and pass `(Get-Content FILE.cond -Raw)`"),

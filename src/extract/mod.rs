@@ -8,10 +8,12 @@
 //! itself, recording where every decoded byte came from, so that a finding inside a condition
 //! points at its line and column in the file.
 
+mod bicep;
 mod json;
 mod terraform;
 mod yaml;
 
+pub use self::bicep::{bicep, BicepError};
 pub use self::json::{json, JsonError};
 pub use self::terraform::{terraform, TerraformError};
 pub use self::yaml::{yaml, YamlError};
