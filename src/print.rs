@@ -428,3 +428,100 @@ impl Pretty {
         }
     }
 }
+
+/// A host language a condition is pasted into (`azcond fmt --emit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// A JSON string (ARM templates, REST bodies, `az` files).
+    Json,
+    /// A Bicep string: `'…'`, or `'''…'''` for a multi-line condition.
+    Bicep,
+    /// An HCL string (`"…"`), or a heredoc for a multi-line condition (Terraform).
+    Hcl,
+    /// A bash single-quoted word.
+    Bash,
+    /// A PowerShell single-quoted string.
+    Pwsh,
+}
+
+/// `condition` (canonical text, single-line or pretty) written as a literal of `host`, so that
+/// the host reads back exactly `condition`: quotes and backslashes escaped, and the host's own
+/// markers (`${` in Bicep and HCL, `%{` in HCL) escaped so that nothing is interpolated.
+pub fn host_literal(condition: &str, host: Host) -> String {
+    match host {
+        Host::Json => serde_json::to_string(condition).unwrap_or_default(),
+        Host::Bicep => {
+            // A multi-line string is read verbatim: usable unless the text holds `'''`.
+            if condition.contains('\n') && !condition.contains("'''") {
+                return format!("'''\n{condition}'''");
+            }
+            let mut out = String::from("'");
+            for c in condition.chars() {
+                match c {
+                    '\'' => out.push_str("\\'"),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '$' => out.push_str("\\$"),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+            out
+        }
+        Host::Hcl => {
+            let template = condition.replace("${", "$${").replace("%{", "%%{");
+            if condition.contains('\n') {
+                // Terraform drops the line break before the closing marker.
+                let mut marker = String::from("EOT");
+                while template.lines().any(|l| l.trim() == marker) {
+                    marker.push('X');
+                }
+                return format!("<<{marker}\n{template}\n{marker}");
+            }
+            let mut out = String::from("\"");
+            for c in template.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        Host::Bash => format!("'{}'", condition.replace('\'', "'\\''")),
+        Host::Pwsh => format!("'{}'", condition.replace('\'', "''")),
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+
+    #[test]
+    fn quotes_and_markers_are_escaped_for_each_host() {
+        let c = "@Resource[a/tags:P<$key_case_sensitive$>] StringEquals 'it''s ${x}'";
+        assert_eq!(
+            host_literal(c, Host::Pwsh),
+            "'@Resource[a/tags:P<$key_case_sensitive$>] StringEquals ''it''''s ${x}'''"
+        );
+        assert_eq!(
+            host_literal(c, Host::Bash),
+            "'@Resource[a/tags:P<$key_case_sensitive$>] StringEquals '\\''it'\\'''\\''s ${x}'\\'''"
+        );
+        assert_eq!(
+            host_literal(c, Host::Bicep),
+            "'@Resource[a/tags:P<\\$key_case_sensitive\\$>] StringEquals \\'it\\'\\'s \\${x}\\''"
+        );
+        assert_eq!(
+            host_literal(c, Host::Hcl),
+            "\"@Resource[a/tags:P<$key_case_sensitive$>] StringEquals 'it''s $${x}'\""
+        );
+        assert_eq!(host_literal("(\n a\n)", Host::Bicep), "'''\n(\n a\n)'''");
+        assert_eq!(host_literal("(\n a\n)", Host::Hcl), "<<EOT\n(\n a\n)\nEOT");
+    }
+}

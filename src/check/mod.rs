@@ -428,20 +428,14 @@ pub struct DocumentReport {
 /// Checks every condition in a file. A document that cannot be read as its kind is one
 /// `unreadable-file` error at the place its parser stopped.
 pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> DocumentReport {
-    let extracted = match document {
-        Document::Condition => {
-            return DocumentReport {
-                findings: check_with(text, catalog).findings,
-                conditions_found: 1,
-                conditions_checked: 1,
-            }
-        }
-        Document::Json => crate::extract::json(text).map_err(|e| (e.message, e.span)),
-        Document::Terraform => crate::extract::terraform(text).map_err(|e| (e.message, e.span)),
-        Document::Yaml => crate::extract::yaml(text).map_err(|e| (e.message, e.span)),
-        Document::Bicep => crate::extract::bicep(text).map_err(|e| (e.message, e.span)),
-    };
-    let extracted = match extracted {
+    if document == Document::Condition {
+        return DocumentReport {
+            findings: check_with(text, catalog).findings,
+            conditions_found: 1,
+            conditions_checked: 1,
+        };
+    }
+    let extracted = match extract(text, document) {
         Ok(x) => x,
         Err((why, span)) => {
             return DocumentReport {
@@ -533,6 +527,21 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
         }
     }
     report
+}
+
+/// The conditions of a document (a condition file holds none: it is one), or why the document
+/// cannot be read as its kind and where its parser stopped.
+pub fn extract(
+    text: &str,
+    document: Document,
+) -> Result<crate::extract::Extraction, (String, Span)> {
+    match document {
+        Document::Condition => Ok(crate::extract::Extraction::default()),
+        Document::Json => crate::extract::json(text).map_err(|e| (e.message, e.span)),
+        Document::Terraform => crate::extract::terraform(text).map_err(|e| (e.message, e.span)),
+        Document::Yaml => crate::extract::yaml(text).map_err(|e| (e.message, e.span)),
+        Document::Bicep => crate::extract::bicep(text).map_err(|e| (e.message, e.span)),
+    }
 }
 
 /// The result of checking one condition.

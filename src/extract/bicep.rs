@@ -313,8 +313,36 @@ impl<'t> Walk<'t> {
             offsets.push(start + body.len());
             return Ok((content.to_string(), offsets));
         }
-        for part in named_children(node) {
-            let piece = source(part, self.text);
+        // The grammar leaves some escapes (`\$`) out of the tree: what lies between the
+        // parts it gives, inside the quotes, is read as escapes too.
+        let mut at = node.start_byte() + 1;
+        let parts = named_children(node);
+        let close = node.end_byte().saturating_sub(1);
+        for part in parts.iter().map(Some).chain(std::iter::once(None)) {
+            let next = part.map_or(close, |p| p.start_byte());
+            if next > at {
+                let gap = self.text.get(at..next).unwrap_or("");
+                let mut rest = gap;
+                let mut offset = at;
+                while !rest.is_empty() {
+                    let len = escape_len(rest).ok_or_else(|| {
+                        format!("it holds text the Bicep grammar does not read, `{rest}`")
+                    })?;
+                    let escape = rest.get(..len).unwrap_or("");
+                    let decoded = unescape(escape).ok_or_else(|| {
+                        format!("it holds an escape Bicep does not have, `{escape}`")
+                    })?;
+                    for _ in 0..decoded.len_utf8() {
+                        offsets.push(offset);
+                    }
+                    text.push(decoded);
+                    offset += len;
+                    rest = rest.get(len..).unwrap_or("");
+                }
+            }
+            let Some(part) = part else { break };
+            at = part.end_byte();
+            let piece = source(*part, self.text);
             match part.kind() {
                 "string_content" => {
                     for (i, _) in piece.bytes().enumerate() {
@@ -342,6 +370,15 @@ impl<'t> Walk<'t> {
         offsets.push(node.end_byte().saturating_sub(1));
         Ok((text, offsets))
     }
+}
+
+/// The length of the escape sequence `text` starts with, if it starts with one.
+fn escape_len(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix('\\')?;
+    if rest.starts_with("u{") {
+        return Some(rest.find('}')? + 2);
+    }
+    Some(1 + rest.chars().next()?.len_utf8())
 }
 
 /// A Bicep escape sequence: `\'`, `\\`, `\n`, `\r`, `\t`, `\$` and `\u{…}`.
