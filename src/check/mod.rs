@@ -9,6 +9,7 @@
 pub mod catalog;
 mod grants;
 mod rules;
+pub mod suppress;
 
 pub use self::catalog::{Catalog, CatalogError};
 
@@ -279,6 +280,13 @@ pub const RULES: &[Rule] = &[
         fix: "Keep one of them.",
     },
     Rule {
+        code: "suppression",
+        severity: Severity::Error,
+        summary: "an `azcond-ignore` comment without a reason or with an unknown code",
+        explanation: "A suppression hides the findings it names on the condition below it; it must say why (`# azcond-ignore CODE: reason`) and name codes that exist, else it suppresses nothing.",
+        fix: "Add the reason after `:`, or correct the code (`azcond check --explain CODE`).",
+    },
+    Rule {
         code: "not-read",
         severity: Severity::Warning,
         summary: "a file that looks like it holds a condition, in a form azcond does not read",
@@ -423,6 +431,8 @@ pub struct DocumentReport {
     pub conditions_found: usize,
     /// How many conditions were checked.
     pub conditions_checked: usize,
+    /// How many findings inline suppressions (`# azcond-ignore CODE: reason`) hid.
+    pub suppressed: usize,
 }
 
 /// Checks every condition in a file. A document that cannot be read as its kind is one
@@ -433,6 +443,7 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
             findings: check_with(text, catalog).findings,
             conditions_found: 1,
             conditions_checked: 1,
+            suppressed: 0,
         };
     }
     let extracted = match extract(text, document) {
@@ -451,22 +462,45 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
                 }],
                 conditions_found: 0,
                 conditions_checked: 0,
+                suppressed: 0,
             }
         }
     };
+    let (suppressions, mut problems) = suppress::suppressions(text);
+    problems.extend(extracted.problems.iter().cloned());
+    let index = crate::span::LineIndex::new(text);
     let mut report = DocumentReport {
-        findings: extracted.problems.clone(),
+        findings: problems,
         conditions_found: extracted.conditions.len(),
         conditions_checked: 0,
+        suppressed: 0,
     };
     for f in &extracted.conditions {
-        if let Some((version, span)) = &f.version {
-            if version != "2.0" {
-                // A role definition's permission: Azure ships built-in roles with `1.0` there
-                // (Oracle Database DbSystems Administrator), so it is accepted, though new
-                // conditions are written for `2.0`.
-                let in_definition = f.location.role.is_some();
-                report.findings.push(Diagnostic {
+        let before = report.findings.len();
+        check_found(f, &extracted, catalog, &mut report);
+        // A suppression on the line before the condition hides its findings.
+        let line = suppress::line_of(&index, text, f.span.start);
+        let mut own = report.findings.split_off(before);
+        report.suppressed += suppress::apply(&suppressions, line, &mut own);
+        report.findings.extend(own);
+    }
+    report
+}
+
+/// Checks one condition found in a document, adding its findings to `report`.
+fn check_found(
+    f: &crate::extract::Found,
+    extracted: &crate::extract::Extraction,
+    catalog: &Catalog,
+    report: &mut DocumentReport,
+) {
+    if let Some((version, span)) = &f.version {
+        if version != "2.0" {
+            // A role definition's permission: Azure ships built-in roles with `1.0` there
+            // (Oracle Database DbSystems Administrator), so it is accepted, though new
+            // conditions are written for `2.0`.
+            let in_definition = f.location.role.is_some();
+            report.findings.push(Diagnostic {
                     severity: if in_definition { Severity::Warning } else { Severity::Error },
                     code: "condition-version".into(),
                     message: if in_definition {
@@ -480,10 +514,10 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
                     location: Some(f.location.clone()),
                     help: Some("set it to \"2.0\"; Azure answers other versions with `The given role assignment condition is invalid.`".into()),
                 });
-            }
         }
-        if let Some(why) = &f.uncheckable {
-            report.findings.push(Diagnostic {
+    }
+    if let Some(why) = &f.uncheckable {
+        report.findings.push(Diagnostic {
                 severity: Severity::Info,
                 code: "not-checkable".into(),
                 message: format!("this condition is not checked: {why}"),
@@ -493,40 +527,38 @@ pub fn check_document(text: &str, document: Document, catalog: &Catalog) -> Docu
                 location: Some(f.location.clone()),
                 help: Some("check the condition that results, e.g. in the Terraform plan JSON or the deployed role assignment".into()),
             });
-            continue;
-        }
-        report.conditions_checked += 1;
-        let checked = check_with(&f.text, catalog);
-        let mut findings = checked.findings;
-        if let Some(condition) = &checked.condition {
-            // The permission a role definition's condition sits in, or the role an
-            // assignment assigns.
-            let role = match (&f.grants, &f.assigned) {
-                (Some(grants), _) => f
-                    .location
-                    .role
-                    .as_ref()
-                    .map(|r| (r.name.clone(), std::slice::from_ref(grants))),
-                (None, Some(reference)) => catalog
-                    .find_role(reference, &extracted.definitions)
-                    .map(|d| (d.name.clone(), d.permissions.as_slice())),
-                (None, None) => None,
-            };
-            if let Some((name, permissions)) = role {
-                grants::run(condition, &name, permissions, catalog, &mut findings);
-                findings.sort_by_key(|d| (d.span.start, d.span.end));
-            }
-        }
-        for mut d in findings {
-            d.span = f.map(d.span);
-            for (span, _) in &mut d.related {
-                *span = f.map(*span);
-            }
-            d.location = Some(f.location.clone());
-            report.findings.push(d);
+        return;
+    }
+    report.conditions_checked += 1;
+    let checked = check_with(&f.text, catalog);
+    let mut findings = checked.findings;
+    if let Some(condition) = &checked.condition {
+        // The permission a role definition's condition sits in, or the role an
+        // assignment assigns.
+        let role = match (&f.grants, &f.assigned) {
+            (Some(grants), _) => f
+                .location
+                .role
+                .as_ref()
+                .map(|r| (r.name.clone(), std::slice::from_ref(grants))),
+            (None, Some(reference)) => catalog
+                .find_role(reference, &extracted.definitions)
+                .map(|d| (d.name.clone(), d.permissions.as_slice())),
+            (None, None) => None,
+        };
+        if let Some((name, permissions)) = role {
+            grants::run(condition, &name, permissions, catalog, &mut findings);
+            findings.sort_by_key(|d| (d.span.start, d.span.end));
         }
     }
-    report
+    for mut d in findings {
+        d.span = f.map(d.span);
+        for (span, _) in &mut d.related {
+            *span = f.map(*span);
+        }
+        d.location = Some(f.location.clone());
+        report.findings.push(d);
+    }
 }
 
 /// The conditions of a document (a condition file holds none: it is one), or why the document

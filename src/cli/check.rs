@@ -44,6 +44,13 @@ pub struct Args {
     /// roles that assignments in the documents assign, to judge their conditions against.
     #[arg(long, value_name = "FILE")]
     roles: Vec<String>,
+    /// The configuration file (by default the nearest `azcond.toml` from here upwards).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+    /// Hide the findings recorded in this report (`azcond check --format json > FILE`), so
+    /// that only new ones fail the run.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<String>,
     /// Print what a finding's code means and how to fix it, and check nothing.
     #[arg(long, value_name = "CODE")]
     explain: Option<String>,
@@ -85,6 +92,8 @@ pub struct Checked {
     pub findings: Vec<Diagnostic>,
     pub found: usize,
     pub checked: usize,
+    /// Findings hidden by inline suppressions and the baseline.
+    pub suppressed: usize,
 }
 
 /// Kinds of file that hold role assignments in a form azcond does not read, by the ending of
@@ -151,14 +160,28 @@ pub fn run(args: &Args) -> Status {
             }
         };
     }
-    let catalog = match load_catalog(&args.catalog, &args.roles) {
+    let config = match super::config::load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             report_error(&e);
             return Status::Error;
         }
     };
-    let expanded = input::expand(&args.paths, "-", &wanted);
+    let catalog = match load_catalog(&args.catalog, &args.roles, &config) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(&e);
+            return Status::Error;
+        }
+    };
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            report_error(&e);
+            return Status::Error;
+        }
+    };
+    let expanded = input::expand(&args.paths, "-", &wanted, config.exclude.as_ref());
 
     // Files are checked on all cores; results keep the order of the targets.
     let progress = progress_bar(expanded.targets.len());
@@ -166,7 +189,7 @@ pub fn run(args: &Args) -> Status {
         .targets
         .par_iter()
         .map(|target| {
-            let outcome = check_target(target, args.kind, &catalog, args.deny_warnings);
+            let outcome = check_target(target, args.kind, &catalog);
             progress.inc(1);
             outcome
         })
@@ -180,7 +203,28 @@ pub fn run(args: &Args) -> Status {
     let mut checked = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Outcome::Checked(c) => checked.push(c),
+            Outcome::Checked(mut c) => {
+                // The repository's severities, then --deny-warnings, then the baseline.
+                c.findings
+                    .retain_mut(|f| match config.severity(&f.code, f.severity) {
+                        Some(severity) => {
+                            f.severity = severity;
+                            true
+                        }
+                        None => false,
+                    });
+                if args.deny_warnings {
+                    for f in &mut c.findings {
+                        if f.severity == Severity::Warning {
+                            f.severity = Severity::Error;
+                        }
+                    }
+                }
+                if let Some(b) = &baseline {
+                    c.suppressed += b.hide(&mut c);
+                }
+                checked.push(c);
+            }
             Outcome::Nothing => {}
             Outcome::Failed(e) => {
                 report_error(&e);
@@ -269,12 +313,7 @@ fn kind_of(target: &Target, forced: Option<Kind>) -> Result<Option<Document>, St
 }
 
 /// Reads and checks one target.
-fn check_target(
-    target: &Target,
-    forced: Option<Kind>,
-    catalog: &Catalog,
-    deny_warnings: bool,
-) -> Outcome {
+fn check_target(target: &Target, forced: Option<Kind>, catalog: &Catalog) -> Outcome {
     let document = match kind_of(target, forced) {
         Ok(d) => d,
         Err(e) => return Outcome::Failed(e),
@@ -308,21 +347,14 @@ fn check_target(
         input.strip_bom();
     }
     let report = check_document(&input.text, document, catalog);
-    let mut findings = report.findings;
-    if deny_warnings {
-        for f in &mut findings {
-            if f.severity == Severity::Warning {
-                f.severity = Severity::Error;
-            }
-        }
-    }
     let index = LineIndex::new(&input.text);
     Outcome::Checked(Checked {
         input,
         index,
-        findings,
+        findings: report.findings,
         found: report.conditions_found,
         checked: report.conditions_checked,
+        suppressed: report.suppressed,
     })
 }
 
@@ -349,6 +381,7 @@ fn too_large(target: &Target, e: &ReadError) -> Checked {
         }],
         found: 1,
         checked: 0,
+        suppressed: 0,
     }
 }
 
@@ -390,19 +423,42 @@ fn sniff(target: &Target) -> Outcome {
         findings: vec![finding],
         found: 0,
         checked: 0,
+        suppressed: 0,
     })
 }
 
-fn load_catalog(files: &[String], roles: &[String]) -> Result<Catalog, String> {
+fn load_catalog(
+    files: &[String],
+    roles: &[String],
+    config: &super::config::Config,
+) -> Result<Catalog, String> {
     let mut catalog = builtin_catalog().clone();
-    for file in roles {
+    let shown = |p: &std::path::PathBuf| p.display().to_string();
+    let roles: Vec<String> = config
+        .roles
+        .iter()
+        .map(shown)
+        .chain(roles.iter().cloned())
+        .collect();
+    let files: Vec<String> = config
+        .catalogs
+        .iter()
+        .map(shown)
+        .chain(files.iter().cloned())
+        .collect();
+    if let (Some(text), Some(path)) = (&config.inline_catalog, &config.path) {
+        catalog
+            .add(text, &format!("{}.json", path.display()))
+            .map_err(|e| format!("{} [catalog]: {e}", path.display()))?;
+    }
+    for file in &roles {
         let mut input = input::read(file, input::MAX_DOCUMENT_LEN).map_err(|e| e.to_string())?;
         input.strip_bom();
         let definitions = azcond::role::parse_definitions(&input.text)
             .map_err(|e| format!("--roles `{}`: {e}", input.name))?;
         catalog.add_roles(definitions);
     }
-    for file in files {
+    for file in &files {
         let mut input = input::read(file, input::MAX_LEN).map_err(|e| e.to_string())?;
         input.strip_bom();
         catalog
@@ -410,6 +466,62 @@ fn load_catalog(files: &[String], roles: &[String]) -> Result<Catalog, String> {
             .map_err(|e| format!("--catalog: {e}"))?;
     }
     Ok(catalog)
+}
+
+/// The findings of an earlier report, to hide: matched by file, code, message and the
+/// condition's place in its document, not by line, so that edits above a finding keep it hidden.
+struct Baseline {
+    known: std::collections::HashSet<(String, String, String, String)>,
+}
+
+impl Baseline {
+    fn load(path: &str) -> Result<Baseline, String> {
+        let mut input = input::read(path, input::MAX_DOCUMENT_LEN).map_err(|e| e.to_string())?;
+        input.strip_bom();
+        #[derive(serde::Deserialize)]
+        struct Report {
+            findings: Vec<Finding>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Finding {
+            file: String,
+            code: String,
+            message: String,
+            #[serde(default)]
+            json_path: Option<String>,
+        }
+        let report: Report = serde_json::from_str(&input.text).map_err(|e| {
+            format!(
+                "--baseline `{}`: not a report of `azcond check --format json`: {e}",
+                input.name
+            )
+        })?;
+        Ok(Baseline {
+            known: report
+                .findings
+                .into_iter()
+                .map(|f| (f.file, f.code, f.message, f.json_path.unwrap_or_default()))
+                .collect(),
+        })
+    }
+
+    /// Removes the findings of `c` the baseline knows; how many.
+    fn hide(&self, c: &mut Checked) -> usize {
+        let before = c.findings.len();
+        let name = c.input.name.clone();
+        c.findings.retain(|f| !self.knows(&name, f));
+        before - c.findings.len()
+    }
+
+    fn knows(&self, file: &str, f: &Diagnostic) -> bool {
+        let path = f
+            .location
+            .as_ref()
+            .map(|l| l.path.clone())
+            .unwrap_or_default();
+        self.known
+            .contains(&(file.to_string(), f.code.clone(), f.message.clone(), path))
+    }
 }
 
 /// Files named as skipped, for the report.

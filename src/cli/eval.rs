@@ -33,9 +33,13 @@ pub struct Args {
     /// `@Environment[UtcNow]` when the request does not give it, e.g. 2025-06-10T14:00:00Z.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
-    /// What a comparison on a missing attribute yields.
-    #[arg(long, value_enum, default_value_t = Missing::False)]
-    missing: Missing,
+    /// What a comparison on a missing attribute yields (default: the configuration's
+    /// `evaluation.missing`, else false).
+    #[arg(long, value_enum)]
+    missing: Option<Missing>,
+    /// The configuration file (by default the nearest `azcond.toml` from here upwards).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -94,10 +98,15 @@ pub fn run(args: &Args) -> Status {
         Ok(now) => now,
         Err(e) => return fail(&format!("--now: {e}")),
     };
+    let config = match super::config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
     let options = EvalOptions {
         missing: match args.missing {
-            Missing::False => MissingAttributes::False,
-            Missing::Error => MissingAttributes::Error,
+            Some(Missing::False) => MissingAttributes::False,
+            Some(Missing::Error) => MissingAttributes::Error,
+            None => config.missing.unwrap_or_default(),
         },
         now,
     };

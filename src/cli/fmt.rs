@@ -33,6 +33,9 @@ pub struct Args {
     /// Rewrite condition files in place (standard input is printed).
     #[arg(long, short = 'w')]
     write: bool,
+    /// The configuration file (by default the nearest `azcond.toml` from here upwards).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
     /// Condition files, documents or directories; `-` for standard input.
     paths: Vec<String>,
 }
@@ -65,14 +68,21 @@ impl Emit {
 }
 
 pub fn run(args: &Args) -> Status {
-    let expanded = input::expand(&args.paths, "-", &|p| {
-        Document::of(
-            &p.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default(),
-        )
-        .is_some()
-    });
+    let config = match super::config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(&e);
+            return Status::Error;
+        }
+    };
+    let wanted = |p: &std::path::Path| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        Document::of(&name).is_some()
+    };
+    let expanded = input::expand(&args.paths, "-", &wanted, config.exclude.as_ref());
     let mut status = Status::Ok;
     for e in &expanded.errors {
         report_error(e);

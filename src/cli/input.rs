@@ -69,7 +69,12 @@ pub struct Expanded {
 
 /// Expands the command line's paths: files as they are, directories into the files below them
 /// that `wanted` accepts. No paths means `default` (standard input, or the current directory).
-pub fn expand(paths: &[String], default: &str, wanted: &dyn Fn(&Path) -> bool) -> Expanded {
+pub fn expand(
+    paths: &[String],
+    default: &str,
+    wanted: &dyn Fn(&Path) -> bool,
+    exclude: Option<&ignore::gitignore::Gitignore>,
+) -> Expanded {
     let given: Vec<String> = if paths.is_empty() {
         vec![default.to_string()]
     } else {
@@ -78,7 +83,7 @@ pub fn expand(paths: &[String], default: &str, wanted: &dyn Fn(&Path) -> bool) -
     let mut out = Expanded::default();
     for path in given {
         if path != "-" && Path::new(&path).is_dir() {
-            let found = walk::walk(Path::new(&path), wanted);
+            let found = walk::walk(Path::new(&path), wanted, exclude);
             out.targets.extend(found.files.into_iter().map(|f| Target {
                 name: f.display().to_string(),
                 path: Some(f),

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, exit statuses per DECISIONS §6.
 
 mod check;
+mod config;
 mod eval;
 mod fmt;
 mod input;

@@ -30,6 +30,7 @@ pub struct Summary {
     pub found: usize,
     pub checked: usize,
     pub files: usize,
+    pub suppressed: usize,
 }
 
 impl Summary {
@@ -47,6 +48,7 @@ impl Summary {
             found: checked.iter().map(|c| c.found).sum(),
             checked: checked.iter().map(|c| c.checked).sum(),
             files: checked.len(),
+            suppressed: checked.iter().map(|c| c.suppressed).sum(),
         }
     }
 
@@ -58,8 +60,13 @@ impl Summary {
         } else {
             format!(" in {} file{}", self.files, plural(self.files))
         };
+        let suppressed = if self.suppressed > 0 {
+            format!(" ({} suppressed)", self.suppressed)
+        } else {
+            String::new()
+        };
         format!(
-            "checked {} condition{}{in_files}: {} error{}, {} warning{}",
+            "checked {} condition{}{in_files}: {} error{}, {} warning{}{suppressed}",
             self.checked,
             plural(self.checked),
             self.errors,
@@ -169,6 +176,7 @@ fn json_report(checked: &[Checked], skipped: &[Skipped], summary: &Summary) -> s
         "conditions_checked": summary.checked,
         "conditions_found": summary.found,
         "files_checked": summary.files,
+        "suppressed": summary.suppressed,
         "skipped": skipped,
     })
 }

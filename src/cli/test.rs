@@ -30,9 +30,13 @@ pub struct Args {
     /// `@Environment[UtcNow]` for cases whose request does not give it.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
-    /// What a comparison on a missing attribute yields.
-    #[arg(long, value_enum, default_value_t = Missing::False)]
-    missing: Missing,
+    /// What a comparison on a missing attribute yields (default: the configuration's
+    /// `evaluation.missing`, else false).
+    #[arg(long, value_enum)]
+    missing: Option<Missing>,
+    /// The configuration file (by default the nearest `azcond.toml` from here upwards).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
     /// The directory files named inside scenario files (`condition_file`) must stay in; by
     /// default the repository each scenario file is in (found by its `.git`).
     #[arg(long, value_name = "DIR")]
@@ -79,10 +83,18 @@ pub fn run(args: &Args) -> Status {
             return Status::Error;
         }
     };
+    let config = match super::config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(&e);
+            return Status::Error;
+        }
+    };
     let options = EvalOptions {
         missing: match args.missing {
-            Missing::False => MissingAttributes::False,
-            Missing::Error => MissingAttributes::Error,
+            Some(Missing::False) => MissingAttributes::False,
+            Some(Missing::Error) => MissingAttributes::Error,
+            None => config.missing.unwrap_or_default(),
         },
         now,
     };
@@ -95,7 +107,12 @@ pub fn run(args: &Args) -> Status {
     let load = LoadOptions {
         root: args.root.clone(),
     };
-    let expanded = input::expand(&args.paths, ".", &|p| scenario::is_scenario_file(p));
+    let expanded = input::expand(
+        &args.paths,
+        ".",
+        &|p| scenario::is_scenario_file(p),
+        config.exclude.as_ref(),
+    );
     for e in &expanded.errors {
         report_error(e);
     }

@@ -39,8 +39,13 @@ pub struct Walk {
     pub errors: Vec<String>,
 }
 
-/// Walks `dir` for the regular files `wanted` accepts (by name).
-pub fn walk(dir: &Path, wanted: &dyn Fn(&Path) -> bool) -> Walk {
+/// Walks `dir` for the regular files `wanted` accepts (by name), leaving out what `exclude`
+/// (the configuration's `paths.exclude`) matches.
+pub fn walk(
+    dir: &Path,
+    wanted: &dyn Fn(&Path) -> bool,
+    exclude: Option<&ignore::gitignore::Gitignore>,
+) -> Walk {
     let mut out = Walk::default();
     let root = match repository_root(dir) {
         Ok(root) => root,
@@ -61,8 +66,14 @@ pub fn walk(dir: &Path, wanted: &dyn Fn(&Path) -> bool) -> Walk {
     {
         let pruned = Arc::clone(&pruned);
         let root = root.clone();
+        let exclude = exclude.cloned();
         builder.filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if let Some(exclude) = &exclude {
+                if excluded(exclude, entry.path(), is_dir) {
+                    return false;
+                }
+            }
             if is_dir && entry.depth() > 0 {
                 let name = entry.file_name().to_str().unwrap_or("");
                 if SKIPPED_DIRS.contains(&name) {
@@ -145,6 +156,17 @@ pub fn walk(dir: &Path, wanted: &dyn Fn(&Path) -> bool) -> Walk {
     out.files.sort();
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// Whether `exclude` (gitignore-style globs from the configuration's folder) matches `path`.
+pub fn excluded(exclude: &ignore::gitignore::Gitignore, path: &Path, is_dir: bool) -> bool {
+    let Ok(absolute) = std::path::absolute(path) else {
+        return false;
+    };
+    absolute.starts_with(exclude.path())
+        && exclude
+            .matched_path_or_any_parents(&absolute, is_dir)
+            .is_ignore()
 }
 
 /// The link of a symbolic-link loop the walker found.
