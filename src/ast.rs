@@ -376,7 +376,7 @@ impl Expr {
 }
 
 /// Dropping a tree recurses as the default drop would, but only so deep: below
-/// [`DROP_RECURSION`] levels a node takes its subtree apart with an explicit stack, since a tree
+/// `DROP_RECURSION` levels a node takes its subtree apart with an explicit stack, since a tree
 /// built by hand can be nested arbitrarily deep. Parsed conditions are shallow, so their drop
 /// allocates nothing.
 impl Drop for Expr {

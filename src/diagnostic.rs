@@ -133,13 +133,19 @@ impl Diagnostic {
 
     /// [`Diagnostic::render`] with the line index of `src` built once for many diagnostics.
     pub fn render_indexed(&self, src: &str, index: &LineIndex, path: &str) -> String {
+        self.render_styled(src, index, path, false)
+    }
+
+    /// [`Diagnostic::render_indexed`], with ANSI colours and bold when `styled` (for a
+    /// terminal: the command line strips them where colour is off).
+    pub fn render_styled(&self, src: &str, index: &LineIndex, path: &str, styled: bool) -> String {
+        let paint = Paint::new(styled, self.severity);
         let pos = index.position(src, self.span.start);
         let path = printable(path);
         let mut out = format!(
-            "{}[{}]: {}\n",
-            self.severity.name(),
-            self.code,
-            printable(&crate::role::annotate(&self.message))
+            "{}: {}\n",
+            paint.level.paint(&format!("{}[{}]", self.severity.name(), self.code)),
+            paint.bold.paint(&printable(&crate::role::annotate(&self.message)))
         );
         let lines: Vec<usize> = std::iter::once(pos.line)
             .chain(
@@ -155,12 +161,19 @@ impl Diagnostic {
             Some(address) => format!(" in {}", printable(address)),
             None => String::new(),
         };
-        let _ = writeln!(out, "{pad}--> {path}:{}:{}{within}", pos.line, pos.column);
-        let _ = writeln!(out, "{pad} |");
-        excerpt(&mut out, src, index, self.span, '^', &self.label, gutter);
+        let bar = paint.frame.paint(" |");
+        let _ = writeln!(
+            out,
+            "{pad}{} {path}:{}:{}{within}",
+            paint.frame.paint("-->"),
+            pos.line,
+            pos.column
+        );
+        let _ = writeln!(out, "{pad}{bar}");
+        excerpt(&mut out, src, index, self.span, '^', &self.label, gutter, &paint, &paint.level);
         for (span, label) in &self.related {
-            let _ = writeln!(out, "{pad} |");
-            excerpt(&mut out, src, index, *span, '-', label, gutter);
+            let _ = writeln!(out, "{pad}{bar}");
+            excerpt(&mut out, src, index, *span, '-', label, gutter, &paint, &paint.frame);
         }
         if let Some(location) = &self.location {
             // The address is on the `-->` line already.
@@ -171,12 +184,13 @@ impl Diagnostic {
             .to_string();
             let _ = writeln!(
                 out,
-                "{pad} = note: in the condition at {}",
+                "{pad} {} in the condition at {}",
+                paint.bold.paint("= note:"),
                 printable(&location)
             );
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {}", printable(help));
+            let _ = writeln!(out, "{pad} {} {}", paint.bold.paint("= help:"), printable(help));
         }
         out
     }
@@ -184,6 +198,7 @@ impl Diagnostic {
 
 /// Appends `N | line` and the marker line under `span` (cut to its first line). Only a window
 /// of the line around the span is read, so a long line costs no more than a short one.
+#[allow(clippy::too_many_arguments)]
 fn excerpt(
     out: &mut String,
     src: &str,
@@ -192,6 +207,8 @@ fn excerpt(
     mark: char,
     label: &str,
     gutter: usize,
+    paint: &Paint,
+    marking: &Brush,
 ) {
     let line = index.position(src, span.start).line;
     let (line_start, line_end) = index.line_range(src, line);
@@ -260,15 +277,51 @@ fn excerpt(
         .map(|c| width(visible(*c)))
         .sum();
     let marks: String = std::iter::repeat_n(mark, span_width.max(1)).collect();
-    let _ = writeln!(out, "{line:>gutter$} | {}", shown.trim_end());
+    let number = paint.frame.paint(&format!("{line:>gutter$} |"));
+    let _ = writeln!(out, "{number} {}", shown.trim_end());
     let _ = writeln!(
         out,
-        "{:gutter$} | {}{} {}",
-        "",
+        "{} {}{}",
+        paint.frame.paint(&format!("{:gutter$} |", "")),
         " ".repeat(caret_col),
-        marks,
-        printable(label)
+        marking.paint(&format!("{marks} {}", printable(label)))
     );
+}
+
+/// A style, or none.
+struct Brush(Option<anstyle::Style>);
+
+impl Brush {
+    fn paint(&self, text: &str) -> String {
+        match self.0 {
+            Some(style) => format!("{}{text}{}", style.render(), style.render_reset()),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// The styles of a rendered diagnostic, rustc's: the severity in its colour, the frame blue.
+struct Paint {
+    level: Brush,
+    frame: Brush,
+    bold: Brush,
+}
+
+impl Paint {
+    fn new(styled: bool, severity: Severity) -> Paint {
+        use anstyle::{AnsiColor, Style};
+        let on = |s: Style| Brush(styled.then_some(s));
+        let colour = match severity {
+            Severity::Error => AnsiColor::BrightRed,
+            Severity::Warning => AnsiColor::BrightYellow,
+            Severity::Info => AnsiColor::BrightCyan,
+        };
+        Paint {
+            level: on(Style::new().bold().fg_color(Some(colour.into()))),
+            frame: on(Style::new().bold().fg_color(Some(AnsiColor::BrightBlue.into()))),
+            bold: on(Style::new().bold()),
+        }
+    }
 }
 
 /// The columns a character takes on a terminal.

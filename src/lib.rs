@@ -1,7 +1,7 @@
 //! azcond: the Azure role-assignment condition language (ABAC, conditionVersion 2.0).
 //!
-//! The pipeline: [`parse`] turns condition text into a [`Condition`] (a typed syntax tree with a
-//! byte [`Span`] on every node); [`print`] turns it back into canonical text, pretty or on one
+//! The pipeline: [`mod@parse`] turns condition text into a [`Condition`] (a typed syntax tree with a
+//! byte [`Span`] on every node); [`mod@print`] turns it back into canonical text, pretty or on one
 //! line; [`eval`] evaluates it against a [`Request`]; [`check`] judges it against what Azure
 //! accepts; [`Diagnostic`] renders errors and findings with a `line:column` caret excerpt.
 //!

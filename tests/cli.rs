@@ -465,3 +465,52 @@ fn parse_without_a_path_reads_standard_input() {
         stdout(&o)
     );
 }
+
+#[test]
+fn colour_follows_the_flag_no_color_and_clicolor_force() {
+    let file = common::corpus().join("invalid/unclosed-paren.cond");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_azcond"));
+        c.args(args).arg(&file).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let esc = |s: &str| s.contains('\u{1b}');
+    assert!(!esc(&run(&["check"], &[])), "not a terminal: no colour");
+    assert!(esc(&run(&["--color", "always", "check"], &[])));
+    assert!(esc(&run(&["check"], &[("CLICOLOR_FORCE", "1")])));
+    assert!(!esc(&run(&["check"], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])), "NO_COLOR wins");
+    assert!(!esc(&run(&["--color", "never", "check"], &[("CLICOLOR_FORCE", "1")])));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = azcond(&["completions", shell], None);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let script = stdout(&o);
+        assert!(script.contains("azcond") && script.contains("check"), "{shell}: {script}");
+    }
+    assert_eq!(azcond(&["completions", "tcsh"], None).status.code(), Some(2));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_azcond"))
+        .args(["check", common::corpus().to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then close the pipe, as `| head -1` does.
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    let _ = std::io::Read::read(&mut out, &mut first);
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(matches!(o.status.code(), Some(0) | Some(1)), "{:?} {err}", o.status);
+}

@@ -76,7 +76,7 @@ pub fn run(args: &Args) -> Status {
     let condition = match azcond::parse(&text) {
         Ok(c) => c,
         Err(e) => {
-            eprint!("{}", Diagnostic::from(&e).render(&text, &name));
+            super::eprint_diagnostic(&Diagnostic::from(&e), &text, &name);
             return Status::Error;
         }
     };

@@ -135,7 +135,7 @@ fn condition_file(args: &Args, input: &Input, several: bool) -> Status {
     let condition = match azcond::parse(&input.text) {
         Ok(c) => c,
         Err(e) => {
-            eprint!("{}", Diagnostic::from(&e).render(&input.text, &input.name));
+            super::eprint_diagnostic(&Diagnostic::from(&e), &input.text, &input.name);
             return Status::Error;
         }
     };
@@ -217,7 +217,7 @@ fn document(args: &Args, target: &Target, input: &Input, document: Document) -> 
                 let mut d = Diagnostic::from(&e);
                 d.span = found.map(d.span);
                 d.location = Some(found.location.clone());
-                eprint!("{}", d.render(&input.text, &input.name));
+                super::eprint_diagnostic(&d, &input.text, &input.name);
                 status = Status::Error;
                 continue;
             }

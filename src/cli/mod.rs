@@ -37,8 +37,33 @@ impl From<Status> for ExitCode {
 #[derive(Parser, Debug)]
 #[command(name = "azcond", version, about, max_term_width = 100)]
 struct Cli {
+    /// When to colour the output: `auto` colours a terminal unless NO_COLOR is set (and
+    /// CLICOLOR_FORCE colours any output).
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Color {
+    /// On a terminal, unless NO_COLOR is set; anywhere with CLICOLOR_FORCE.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Print a shell's completion script for azcond.
+///
+/// For example: `azcond completions bash > /etc/bash_completion.d/azcond`, or in PowerShell
+/// `azcond completions powershell | Out-String | Invoke-Expression`.
+#[derive(clap::Args, Debug)]
+struct Completions {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,6 +73,7 @@ enum Command {
     Parse(parse::Args),
     Fmt(fmt::Args),
     Test(test::Args),
+    Completions(Completions),
 }
 
 /// Runs the command line and returns the process exit status.
@@ -65,27 +91,54 @@ pub fn run() -> ExitCode {
             .into();
         }
     };
+    anstream::ColorChoice::write_global(match cli.color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    });
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Parse(args) => parse::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Completions(c) => {
+            use clap::CommandFactory as _;
+            let mut script = Vec::new();
+            clap_complete::generate(c.shell, &mut Cli::command(), "azcond", &mut script);
+            print(&String::from_utf8_lossy(&script));
+            Status::Ok
+        }
     };
-    let _ = std::io::stdout().flush();
+    let _ = anstream::stdout().flush();
     status.into()
 }
 
 /// Prints an error that is not about a condition's text (I/O, usage); control characters in
 /// it (from a file name, say) are escaped.
 pub fn report_error(message: &str) {
-    eprintln!("azcond: error: {}", azcond::diagnostic::printable(message));
+    let red = anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::AnsiColor::BrightRed.into()));
+    anstream::eprintln!(
+        "azcond: {}error{}: {}",
+        red.render(),
+        red.render_reset(),
+        azcond::diagnostic::printable(message)
+    );
+}
+
+/// Writes a diagnostic about a condition's text to standard error, coloured on a terminal.
+pub fn eprint_diagnostic(d: &azcond::Diagnostic, src: &str, name: &str) {
+    let index = azcond::span::LineIndex::new(src);
+    anstream::eprint!("{}", d.render_styled(src, &index, name, true));
 }
 
 /// Writes to standard output. When the reader has gone (`azcond check | head -1`), the program
 /// ends quietly with status 0, as `cat` and `grep` do, instead of panicking.
 pub fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
+    // Colour codes, which only azcond writes (input is escaped), are stripped where colour is off.
+    let mut out = anstream::stdout().lock();
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     match written {
         Ok(()) => {}

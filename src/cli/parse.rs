@@ -38,7 +38,7 @@ pub fn run(args: &Args) -> Status {
     let condition = match azcond::parse(&input.text) {
         Ok(c) => c,
         Err(e) => {
-            eprint!("{}", Diagnostic::from(&e).render(&input.text, &input.name));
+            super::eprint_diagnostic(&Diagnostic::from(&e), &input.text, &input.name);
             return Status::Error;
         }
     };

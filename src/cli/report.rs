@@ -112,7 +112,7 @@ fn human(checked: &[Checked], skipped: &[Skipped], summary: &Summary) -> String 
     let mut out = String::new();
     for c in checked {
         for f in &c.findings {
-            out.push_str(&f.render_indexed(&c.input.text, &c.index, &c.input.name));
+            out.push_str(&f.render_styled(&c.input.text, &c.index, &c.input.name, true));
             out.push('\n');
         }
     }
