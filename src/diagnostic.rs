@@ -144,8 +144,12 @@ impl Diagnostic {
         let path = printable(path);
         let mut out = format!(
             "{}: {}\n",
-            paint.level.paint(&format!("{}[{}]", self.severity.name(), self.code)),
-            paint.bold.paint(&printable(&crate::role::annotate(&self.message)))
+            paint
+                .level
+                .paint(&format!("{}[{}]", self.severity.name(), self.code)),
+            paint
+                .bold
+                .paint(&printable(&crate::role::annotate(&self.message)))
         );
         let lines: Vec<usize> = std::iter::once(pos.line)
             .chain(
@@ -170,10 +174,30 @@ impl Diagnostic {
             pos.column
         );
         let _ = writeln!(out, "{pad}{bar}");
-        excerpt(&mut out, src, index, self.span, '^', &self.label, gutter, &paint, &paint.level);
+        excerpt(
+            &mut out,
+            src,
+            index,
+            self.span,
+            '^',
+            &self.label,
+            gutter,
+            &paint,
+            &paint.level,
+        );
         for (span, label) in &self.related {
             let _ = writeln!(out, "{pad}{bar}");
-            excerpt(&mut out, src, index, *span, '-', label, gutter, &paint, &paint.frame);
+            excerpt(
+                &mut out,
+                src,
+                index,
+                *span,
+                '-',
+                label,
+                gutter,
+                &paint,
+                &paint.frame,
+            );
         }
         if let Some(location) = &self.location {
             // The address is on the `-->` line already.
@@ -190,7 +214,12 @@ impl Diagnostic {
             );
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} {} {}", paint.bold.paint("= help:"), printable(help));
+            let _ = writeln!(
+                out,
+                "{pad} {} {}",
+                paint.bold.paint("= help:"),
+                printable(help)
+            );
         }
         out
     }
@@ -318,7 +347,9 @@ impl Paint {
         };
         Paint {
             level: on(Style::new().bold().fg_color(Some(colour.into()))),
-            frame: on(Style::new().bold().fg_color(Some(AnsiColor::BrightBlue.into()))),
+            frame: on(Style::new()
+                .bold()
+                .fg_color(Some(AnsiColor::BrightBlue.into()))),
             bold: on(Style::new().bold()),
         }
     }

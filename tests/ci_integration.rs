@@ -23,17 +23,24 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-const BROKEN: &str = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:nmae] StringEquals 'logs'";
+const BROKEN: &str =
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:nmae] StringEquals 'logs'";
 
 #[test]
 fn the_action_is_a_composite_action_whose_inputs_reach_its_script() {
     let action = yaml(&repo().join(".github/actions/check/action.yml"));
     assert_eq!(action["runs"]["using"], "composite");
     for input in ["paths", "args", "sarif"] {
-        assert!(action["inputs"][input]["description"].is_string(), "{input}");
+        assert!(
+            action["inputs"][input]["description"].is_string(),
+            "{input}"
+        );
     }
     let steps = action["runs"]["steps"].as_array().unwrap();
-    assert!(steps[0]["run"].as_str().unwrap().contains("cargo install --locked --path"));
+    assert!(steps[0]["run"]
+        .as_str()
+        .unwrap()
+        .contains("cargo install --locked --path"));
     assert_eq!(steps[1]["env"]["AZCOND_PATHS"], "${{ inputs.paths }}");
     assert!(steps[1]["run"].as_str().unwrap().contains("check.sh"));
 }
@@ -42,8 +49,15 @@ fn the_action_is_a_composite_action_whose_inputs_reach_its_script() {
 fn the_action_script_writes_sarif_and_annotations_and_fails_on_errors() {
     let dir = scratch("action");
     std::fs::write(dir.join("bad.cond"), BROKEN).unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_azcond")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let bin = Path::new(env!("CARGO_BIN_EXE_azcond"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let output = dir.join("github-output");
     let o = Command::new(repo().join(".github/actions/check/check.sh"))
         .current_dir(&dir)
@@ -54,13 +68,27 @@ fn the_action_script_writes_sarif_and_annotations_and_fails_on_errors() {
         .env("GITHUB_OUTPUT", &output)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let annotations = String::from_utf8_lossy(&o.stdout);
-    assert!(annotations.starts_with("::error file=./bad.cond,line=1,col=1,"), "{annotations}");
+    assert!(
+        annotations.starts_with("::error file=./bad.cond,line=1,col=1,"),
+        "{annotations}"
+    );
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("azcond.sarif")).unwrap()).unwrap();
-    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "unknown-attribute");
-    assert_eq!(std::fs::read_to_string(&output).unwrap(), "sarif=azcond.sarif\n");
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "unknown-attribute"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "sarif=azcond.sarif\n"
+    );
 }
 
 #[test]
@@ -74,14 +102,23 @@ fn the_hooks_are_rust_hooks_for_check_and_fmt() {
 }
 
 /// `pre-commit try-repo` installs the hooks from this repository (building azcond) and runs them
-/// on a small repository with one good and one badly formatted condition file.
+/// on a small repository: a broken condition fails `azcond-check`; a condition Azure accepts but
+/// written in lower case passes it and fails `azcond-fmt`.
 #[test]
 #[ignore = "needs pre-commit (pip install pre-commit) and builds azcond; .ci/run runs it"]
 fn pre_commit_runs_the_hooks_from_this_repository() {
     let dir = scratch("pre-commit");
     let git = |args: &[&str]| {
-        let o = Command::new("git").args(args).current_dir(&dir).output().unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     git(&["init", "-q"]);
     git(&["config", "user.email", "ci@example.com"]);
@@ -99,13 +136,20 @@ fn pre_commit_runs_the_hooks_from_this_repository() {
     };
     let o = run("azcond-check");
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(!o.status.success(), "the broken condition fails the hook: {out}");
+    assert!(
+        !o.status.success(),
+        "the broken condition fails the hook: {out}"
+    );
     assert!(out.contains("unknown-attribute"), "{out}");
     std::fs::remove_file(dir.join("bad.cond")).unwrap();
-    git(&["commit", "-qam", "fixed"]);
+    // Azure accepts lower-case operators (a warning), which are not the canonical form.
+    std::fs::write(dir.join("lower.cond"), "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] stringequals 'logs'\n").unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "fixed"]);
     let o = run("azcond-check");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let o = run("azcond-fmt");
-    assert!(!o.status.success(), "one-line files are not in the pretty canonical form");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("not in canonical form"));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("lower.cond:1: not in canonical form"), "{out}");
 }

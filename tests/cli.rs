@@ -471,7 +471,10 @@ fn colour_follows_the_flag_no_color_and_clicolor_force() {
     let file = common::corpus().join("invalid/unclosed-paren.cond");
     let run = |args: &[&str], env: &[(&str, &str)]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_azcond"));
-        c.args(args).arg(&file).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        c.args(args)
+            .arg(&file)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
         for (k, v) in env {
             c.env(k, v);
         }
@@ -481,8 +484,17 @@ fn colour_follows_the_flag_no_color_and_clicolor_force() {
     assert!(!esc(&run(&["check"], &[])), "not a terminal: no colour");
     assert!(esc(&run(&["--color", "always", "check"], &[])));
     assert!(esc(&run(&["check"], &[("CLICOLOR_FORCE", "1")])));
-    assert!(!esc(&run(&["check"], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])), "NO_COLOR wins");
-    assert!(!esc(&run(&["--color", "never", "check"], &[("CLICOLOR_FORCE", "1")])));
+    assert!(
+        !esc(&run(
+            &["check"],
+            &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+        )),
+        "NO_COLOR wins"
+    );
+    assert!(!esc(&run(
+        &["--color", "never", "check"],
+        &[("CLICOLOR_FORCE", "1")]
+    )));
 }
 
 #[test]
@@ -491,9 +503,15 @@ fn completions_for_each_shell() {
         let o = azcond(&["completions", shell], None);
         assert_eq!(o.status.code(), Some(0), "{shell}");
         let script = stdout(&o);
-        assert!(script.contains("azcond") && script.contains("check"), "{shell}: {script}");
+        assert!(
+            script.contains("azcond") && script.contains("check"),
+            "{shell}: {script}"
+        );
     }
-    assert_eq!(azcond(&["completions", "tcsh"], None).status.code(), Some(2));
+    assert_eq!(
+        azcond(&["completions", "tcsh"], None).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -512,5 +530,9 @@ fn a_closed_pipe_ends_quietly() {
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!err.contains("panicked"), "{err}");
-    assert!(matches!(o.status.code(), Some(0) | Some(1)), "{:?} {err}", o.status);
+    assert!(
+        matches!(o.status.code(), Some(0) | Some(1)),
+        "{:?} {err}",
+        o.status
+    );
 }

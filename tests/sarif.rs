@@ -8,7 +8,8 @@ use std::process::Command;
 fn validator() -> jsonschema::Validator {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"),
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/sarif-schema-2.1.0.json"),
         )
         .unwrap(),
     )
@@ -49,16 +50,28 @@ fn a_failed_run_with_skipped_files_is_valid_sarif() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("a b.cond"), "ActionMatches{'x'} AND").unwrap();
     std::os::unix::fs::symlink("/etc/hostname", dir.join("out.cond")).unwrap();
-    let report = sarif(&[dir.to_str().unwrap(), dir.join("missing.cond").to_str().unwrap()]);
+    let report = sarif(&[
+        dir.to_str().unwrap(),
+        dir.join("missing.cond").to_str().unwrap(),
+    ]);
     let run = &report["runs"][0];
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
-    assert_eq!(run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_valid(&report);
 }
 
 #[test]
 fn the_validator_rejects_what_is_not_sarif() {
-    let mut report = sarif(&[common::corpus().join("invalid/empty.cond").to_str().unwrap()]);
+    let mut report = sarif(&[common::corpus()
+        .join("invalid/empty.cond")
+        .to_str()
+        .unwrap()]);
     report["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(validator().iter_errors(&report).next().is_some());
 }
