@@ -18,8 +18,8 @@
 use std::fmt;
 
 use crate::ast::{
-    Comment, Comparison, Condition, Expr, ExprKind, Literal, LiteralKind, Operand, OperandKind,
-    Operator,
+    AttributeName, AttributeRef, Comment, Comparison, Condition, Expr, ExprKind, Literal,
+    LiteralKind, Operand, OperandKind, Operator, KEYS_MARKER, KEY_CASE_SENSITIVE_MARKER,
 };
 
 const INDENT: &str = " ";
@@ -28,9 +28,9 @@ impl Condition {
     /// The pretty multi-line canonical form, without a final newline.
     pub fn to_pretty_string(&self) -> String {
         let mut p = Pretty { out: String::new() };
-        p.comments(0, &chain_comments(&self.expr));
-        p.block(&self.expr, 0, String::new());
-        p.comments(0, &self.trailing_comments.iter().collect::<Vec<_>>());
+        p.comments(0, &chain_comments(self.expr()));
+        p.block(self.expr(), 0, String::new());
+        p.comments(0, &self.trailing_comments().iter().collect::<Vec<_>>());
         if p.out.ends_with('\n') {
             p.out.pop();
         }
@@ -39,8 +39,8 @@ impl Condition {
 
     /// The single-line canonical form (comments dropped).
     pub fn to_single_line_string(&self) -> String {
-        let mut out = String::new();
-        inline(&self.expr, &mut out);
+        let mut out = String::with_capacity(self.tree().text.len());
+        inline(self.expr(), &mut out);
         out
     }
 }
@@ -56,11 +56,11 @@ impl fmt::Display for Condition {
     }
 }
 
-impl fmt::Display for Expr {
+impl fmt::Display for Expr<'_> {
     /// The single-line form of this node.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
-        inline(self, &mut out);
+        inline(*self, &mut out);
         f.write_str(&out)
     }
 }
@@ -74,47 +74,35 @@ impl fmt::Display for Operator {
     }
 }
 
-impl fmt::Display for Literal {
+impl fmt::Display for Literal<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            LiteralKind::String(s) => write!(f, "'{s}'"),
-            LiteralKind::Integer(n) => write!(f, "{n}"),
-            LiteralKind::Bool(b) => write!(f, "{b}"),
-            LiteralKind::Guid(g) => f.write_str(&g.text),
-        }
+        let mut out = String::new();
+        literal(*self, &mut out);
+        f.write_str(&out)
     }
 }
 
-impl fmt::Display for Operand {
+impl fmt::Display for Operand<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            OperandKind::Attribute(a) => write!(f, "{a}"),
-            OperandKind::Literal(l) => write!(f, "{l}"),
-            OperandKind::Set(items) => {
-                f.write_str("{")?;
-                for (k, item) in items.iter().enumerate() {
-                    if k > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_str("}")
-            }
-        }
+        let mut out = String::new();
+        operand(*self, &mut out);
+        f.write_str(&out)
     }
 }
 
-impl fmt::Display for Comparison {
+impl fmt::Display for Comparison<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.left, self.operator, self.right)
+        let mut out = String::new();
+        comparison(*self, &mut out);
+        f.write_str(&out)
     }
 }
 
 /// Whether `child`, as an operand of `parent`, needs parentheses it does not have. Only trees
 /// built by hand can need them: the parser keeps the parentheses that were written.
-fn needs_parens(parent: &ExprKind, child: &Expr) -> bool {
+fn needs_parens(parent: &ExprKind<'_>, child: Expr<'_>) -> bool {
     matches!(
-        (parent, &child.kind),
+        (parent, child.kind()),
         (ExprKind::And(_), ExprKind::Or(_))
             | (ExprKind::Not(_), ExprKind::And(_) | ExprKind::Or(_))
     )
@@ -123,12 +111,12 @@ fn needs_parens(parent: &ExprKind, child: &Expr) -> bool {
 /// A piece of single-line output still to write.
 enum Piece<'a> {
     Text(&'static str),
-    Node(&'a Expr),
+    Node(Expr<'a>),
 }
 
 /// Writes `root` on one line. An explicit stack instead of recursion: a tree built by hand may
 /// be nested arbitrarily deep.
-fn inline(root: &Expr, out: &mut String) {
+fn inline(root: Expr<'_>, out: &mut String) {
     let mut stack = vec![Piece::Node(root)];
     while let Some(piece) = stack.pop() {
         let e = match piece {
@@ -138,15 +126,16 @@ fn inline(root: &Expr, out: &mut String) {
             }
             Piece::Node(e) => e,
         };
-        match &e.kind {
+        let kind = e.kind();
+        match kind {
             ExprKind::Or(xs) | ExprKind::And(xs) => {
-                let sep = if matches!(e.kind, ExprKind::Or(_)) {
+                let sep = if matches!(kind, ExprKind::Or(_)) {
                     " OR "
                 } else {
                     " AND "
                 };
                 for (k, x) in xs.iter().enumerate().rev() {
-                    if needs_parens(&e.kind, x) {
+                    if needs_parens(&kind, x) {
                         stack.extend([Piece::Text(")"), Piece::Node(x), Piece::Text("(")]);
                     } else {
                         stack.push(Piece::Node(x));
@@ -156,7 +145,7 @@ fn inline(root: &Expr, out: &mut String) {
                     }
                 }
             }
-            ExprKind::Not(x) => match x.kind {
+            ExprKind::Not(x) => match x.kind() {
                 ExprKind::Group(_) => stack.extend([Piece::Node(x), Piece::Text("!")]),
                 ExprKind::And(_) | ExprKind::Or(_) => {
                     stack.extend([Piece::Text(")"), Piece::Node(x), Piece::Text("!(")])
@@ -164,23 +153,89 @@ fn inline(root: &Expr, out: &mut String) {
                 _ => stack.extend([Piece::Node(x), Piece::Text("NOT ")]),
             },
             ExprKind::Group(g) => {
-                stack.extend([Piece::Text(")"), Piece::Node(&g.expr), Piece::Text("(")])
+                stack.extend([Piece::Text(")"), Piece::Node(g.expr), Piece::Text("(")])
             }
             ExprKind::ActionMatches(s) => {
                 out.push_str("ActionMatches{'");
-                out.push_str(&s.value);
+                out.push_str(s.value);
                 out.push_str("'}");
             }
             ExprKind::SubOperationMatches(s) => {
                 out.push_str("SubOperationMatches{'");
-                out.push_str(&s.value);
+                out.push_str(s.value);
                 out.push_str("'}");
             }
             ExprKind::Exists(a) => {
                 out.push_str("Exists ");
-                out.push_str(&a.to_string());
+                attribute(a, out);
             }
-            ExprKind::Compare(c) => out.push_str(&c.to_string()),
+            ExprKind::Compare(c) => comparison(c, out),
+        }
+    }
+}
+
+/// Writes `a` as `@Source[name]`.
+fn attribute(a: AttributeRef<'_>, out: &mut String) {
+    out.push('@');
+    out.push_str(a.source.name());
+    out.push('[');
+    match a.name {
+        AttributeName::Plain(n) => out.push_str(n),
+        AttributeName::KeyValue { attribute, key } => {
+            out.push_str(attribute);
+            out.push(':');
+            out.push_str(key);
+            out.push_str(KEY_CASE_SENSITIVE_MARKER);
+        }
+        AttributeName::Keys { attribute } => {
+            out.push_str(attribute);
+            out.push_str(KEYS_MARKER);
+        }
+    }
+    out.push(']');
+}
+
+/// Writes one literal.
+fn literal(l: Literal<'_>, out: &mut String) {
+    match l.kind {
+        LiteralKind::String(s) => {
+            out.push('\'');
+            out.push_str(s);
+            out.push('\'');
+        }
+        LiteralKind::Integer(n) => out.push_str(&n.to_string()),
+        LiteralKind::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        LiteralKind::Guid(g) => out.push_str(g.text),
+    }
+}
+
+/// Writes `left Operator right`.
+fn comparison(c: Comparison<'_>, out: &mut String) {
+    operand(c.left, out);
+    out.push(' ');
+    if let Some(q) = c.operator.quantifier {
+        out.push_str(q.name());
+        out.push(':');
+    }
+    out.push_str(c.operator.base.name());
+    out.push(' ');
+    operand(c.right, out);
+}
+
+/// Writes an operand.
+fn operand(o: Operand<'_>, out: &mut String) {
+    match o.kind {
+        OperandKind::Attribute(a) => attribute(a, out),
+        OperandKind::Literal(l) => literal(l, out),
+        OperandKind::Set(items) => {
+            out.push('{');
+            for (k, item) in items.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                literal(item, out);
+            }
+            out.push('}');
         }
     }
 }
@@ -188,14 +243,14 @@ fn inline(root: &Expr, out: &mut String) {
 /// The comments printed before the first line of `e`: its own, those of the operands of a
 /// `NOT` chain starting at `e`, and, when the chain ends in a one-line `!(…)`, every comment
 /// written inside it.
-fn chain_comments(e: &Expr) -> Vec<&Comment> {
-    let mut out: Vec<&Comment> = e.comments.iter().collect();
+fn chain_comments(e: Expr<'_>) -> Vec<Comment<'_>> {
+    let mut out: Vec<Comment<'_>> = e.comments().iter().collect();
     let mut cur = e;
-    while let ExprKind::Not(x) = &cur.kind {
-        out.extend(x.comments.iter());
-        if let ExprKind::Group(g) = &x.kind {
-            if inline_ok(&g.expr) {
-                out.extend(comments_within(&g.expr));
+    while let ExprKind::Not(x) = cur.kind() {
+        out.extend(x.comments().iter());
+        if let ExprKind::Group(g) = x.kind() {
+            if inline_ok(g.expr) {
+                out.extend(comments_within(g.expr));
                 out.extend(g.trailing_comments.iter());
             }
             break;
@@ -207,16 +262,16 @@ fn chain_comments(e: &Expr) -> Vec<&Comment> {
 
 /// Every comment in `e`, in source order. Only called on one-line content (simple terms, one
 /// chain level), so the walk is shallow.
-fn comments_within(e: &Expr) -> Vec<&Comment> {
+fn comments_within(e: Expr<'_>) -> Vec<Comment<'_>> {
     let mut out = Vec::new();
     let mut stack = vec![e];
     while let Some(cur) = stack.pop() {
-        out.extend(cur.comments.iter());
-        match &cur.kind {
+        out.extend(cur.comments().iter());
+        match cur.kind() {
             ExprKind::And(xs) | ExprKind::Or(xs) => stack.extend(xs.iter().rev()),
             ExprKind::Not(x) => stack.push(x),
             ExprKind::Group(g) => {
-                stack.push(&g.expr);
+                stack.push(g.expr);
                 out.extend(g.trailing_comments.iter());
             }
             _ => {}
@@ -228,10 +283,10 @@ fn comments_within(e: &Expr) -> Vec<&Comment> {
 
 /// Terms that stay on one line inside `!(…)`: function operators, `Exists`, comparisons, and
 /// `NOT`s of those.
-fn is_simple(e: &Expr) -> bool {
+fn is_simple(e: Expr<'_>) -> bool {
     let mut cur = e;
     loop {
-        match &cur.kind {
+        match cur.kind() {
             ExprKind::Not(x) => cur = x,
             ExprKind::Group(_) | ExprKind::And(_) | ExprKind::Or(_) => return false,
             _ => return true,
@@ -241,8 +296,8 @@ fn is_simple(e: &Expr) -> bool {
 
 /// Whether the content of `!(…)` stays on one line. Comments do not count: the layout depends
 /// on the tree alone, so that dropping comments (`--single-line`) never changes it.
-fn inline_ok(e: &Expr) -> bool {
-    match &e.kind {
+fn inline_ok(e: Expr<'_>) -> bool {
+    match e.kind() {
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().all(is_simple),
         _ => is_simple(e),
     }
@@ -257,14 +312,14 @@ enum Work<'a> {
     /// `e` from a fresh line, `prefix` (`!` or `NOT ` operators) before its first token. Its
     /// leading comments are printed by whoever scheduled it.
     Block {
-        e: &'a Expr,
+        e: Expr<'a>,
         indent: usize,
         prefix: String,
     },
     /// `prefix(`, `inner` indented, `trailing` comments, `)`.
     Group {
-        inner: &'a Expr,
-        trailing: &'a [Comment],
+        inner: Expr<'a>,
+        trailing: Vec<Comment<'a>>,
         indent: usize,
         prefix: String,
     },
@@ -274,7 +329,7 @@ enum Work<'a> {
     },
     Comments {
         indent: usize,
-        comments: Vec<&'a Comment>,
+        comments: Vec<Comment<'a>>,
     },
 }
 
@@ -287,13 +342,13 @@ impl Pretty {
         self.out.push('\n');
     }
 
-    fn comments(&mut self, indent: usize, comments: &[&Comment]) {
+    fn comments(&mut self, indent: usize, comments: &[Comment<'_>]) {
         for c in comments {
-            self.line(indent, &c.text);
+            self.line(indent, c.text);
         }
     }
 
-    fn block(&mut self, e: &Expr, indent: usize, prefix: String) {
+    fn block(&mut self, e: Expr<'_>, indent: usize, prefix: String) {
         let mut stack = vec![Work::Block { e, indent, prefix }];
         while let Some(work) = stack.pop() {
             match work {
@@ -312,7 +367,7 @@ impl Pretty {
                     });
                     stack.push(Work::Comments {
                         indent: indent + 1,
-                        comments: trailing.iter().collect(),
+                        comments: trailing,
                     });
                     stack.push(Work::Block {
                         e: inner,
@@ -332,8 +387,8 @@ impl Pretty {
                     e,
                     indent,
                     mut prefix,
-                } => match &e.kind {
-                    ExprKind::Not(x) => match x.kind {
+                } => match e.kind() {
+                    ExprKind::Not(x) => match x.kind() {
                         ExprKind::Group(_) => {
                             prefix.push('!');
                             stack.push(Work::Block {
@@ -346,7 +401,7 @@ impl Pretty {
                             prefix.push('!');
                             stack.push(Work::Group {
                                 inner: x,
-                                trailing: &[],
+                                trailing: Vec::new(),
                                 indent,
                                 prefix,
                             });
@@ -361,41 +416,41 @@ impl Pretty {
                         }
                     },
                     ExprKind::Group(g) => {
-                        if prefix.ends_with('!') && inline_ok(&g.expr) {
+                        if prefix.ends_with('!') && inline_ok(g.expr) {
                             let mut text = prefix;
                             text.push('(');
-                            inline(&g.expr, &mut text);
+                            inline(g.expr, &mut text);
                             text.push(')');
                             self.line(indent, &text);
                         } else {
                             stack.push(Work::Group {
-                                inner: &g.expr,
-                                trailing: &g.trailing_comments,
+                                inner: g.expr,
+                                trailing: g.trailing_comments.iter().collect(),
                                 indent,
                                 prefix,
                             });
                         }
                     }
-                    ExprKind::And(xs) | ExprKind::Or(xs) => {
+                    kind @ (ExprKind::And(xs) | ExprKind::Or(xs)) => {
                         if !prefix.is_empty() {
                             stack.push(Work::Group {
                                 inner: e,
-                                trailing: &[],
+                                trailing: Vec::new(),
                                 indent,
                                 prefix,
                             });
                             continue;
                         }
-                        let keyword = if matches!(e.kind, ExprKind::Or(_)) {
+                        let keyword = if matches!(kind, ExprKind::Or(_)) {
                             "OR"
                         } else {
                             "AND"
                         };
                         for (k, x) in xs.iter().enumerate().rev() {
-                            if needs_parens(&e.kind, x) {
+                            if needs_parens(&kind, x) {
                                 stack.push(Work::Group {
                                     inner: x,
-                                    trailing: &[],
+                                    trailing: Vec::new(),
                                     indent,
                                     prefix: String::new(),
                                 });

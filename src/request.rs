@@ -240,7 +240,7 @@ impl Key {
             }
             AttributeName::KeyValue { attribute, key } => Key::KeyValue {
                 attribute: Name::new(attribute),
-                key: key.clone(),
+                key: key.to_string(),
             },
             AttributeName::Keys { attribute } => Key::Keys {
                 attribute: Name::new(attribute),
@@ -267,7 +267,7 @@ impl Attributes {
         }
         match parsed {
             AttributeName::Plain(plain) => {
-                let lower = Name::new(&plain);
+                let lower = Name::new(plain);
                 if let Value::Dictionary(entries) = value {
                     if !is_dictionary_name(&lower.lower) {
                         return Err(format!(
@@ -287,7 +287,7 @@ impl Attributes {
                     }
                     dict.object = true;
                     if dict.written.is_empty() {
-                        dict.written = plain.clone();
+                        dict.written = plain.to_string();
                     }
                     if dict.entries.len() + entries.len() > MAX_VALUES {
                         return Err(format!(
@@ -304,17 +304,17 @@ impl Attributes {
                         "attribute `{name}` is given twice (names ignore case)"
                     ));
                 }
-                self.plain.insert(lower, (plain, value));
+                self.plain.insert(lower, (plain.to_string(), value));
             }
             AttributeName::KeyValue { attribute, key } => {
                 let Value::Scalar(v) = value else {
                     return Err(format!("attribute `{name}` must have a single value"));
                 };
-                let dict = self.dictionaries.get_or_default(Name::new(&attribute));
+                let dict = self.dictionaries.get_or_default(Name::new(attribute));
                 if dict.written.is_empty() {
-                    dict.written = attribute.clone();
+                    dict.written = attribute.to_string();
                 }
-                dict.insert(key, v, name)?;
+                dict.insert(key.to_string(), v, name)?;
             }
             AttributeName::Keys { attribute } => {
                 let keys = match value {
@@ -324,9 +324,9 @@ impl Attributes {
                         return Err(format!("attribute `{name}` must be a list of keys"))
                     }
                 };
-                let dict = self.dictionaries.get_or_default(Name::new(&attribute));
+                let dict = self.dictionaries.get_or_default(Name::new(attribute));
                 if dict.written.is_empty() {
-                    dict.written = attribute.clone();
+                    dict.written = attribute.to_string();
                 }
                 if dict.keys.replace(keys).is_some() {
                     return Err(format!("attribute `{name}` is given twice"));

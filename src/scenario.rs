@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::de::{Error as _, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ast::{AttributeName, Condition, Expr, ExprKind, OperandKind, Source};
+use crate::ast::{AttributeName, Condition, ExprKind, Source};
 use crate::check::catalog::Lookup;
 use crate::eval::{Decision, EvalOptions, Evaluation};
 use crate::request::{Request, Supplied};
@@ -394,26 +394,12 @@ pub fn load_with(
 }
 
 /// Every attribute the condition reads, by source.
-fn read_by(condition: &Condition) -> Vec<(Source, &AttributeName)> {
-    let mut out = Vec::new();
-    let mut stack = vec![&condition.expr];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Or(xs) | ExprKind::And(xs) => stack.extend(xs.iter()),
-            ExprKind::Not(x) => stack.push(x),
-            ExprKind::Group(g) => stack.push(&g.expr),
-            ExprKind::Exists(a) => out.push((a.source, &a.name)),
-            ExprKind::Compare(c) => {
-                for side in [&c.left, &c.right] {
-                    if let OperandKind::Attribute(a) = &side.kind {
-                        out.push((a.source, &a.name));
-                    }
-                }
-            }
-            ExprKind::ActionMatches(_) | ExprKind::SubOperationMatches(_) => {}
-        }
-    }
-    out
+fn read_by(condition: &Condition) -> Vec<(Source, AttributeName<'_>)> {
+    condition
+        .expr()
+        .attributes()
+        .map(|a| (a.source, a.name))
+        .collect()
 }
 
 /// The request attributes of the cases that the condition never reads and the catalog does
@@ -431,7 +417,7 @@ fn unread_attributes(condition: &Condition, cases: &[Case]) -> Vec<(String, usiz
             Source::Principal,
             Source::Environment,
         ] {
-            let here: Vec<&AttributeName> = reads
+            let here: Vec<AttributeName<'_>> = reads
                 .iter()
                 .filter(|(s, _)| *s == source)
                 .map(|(_, n)| *n)
@@ -479,7 +465,7 @@ fn unread_attributes(condition: &Condition, cases: &[Case]) -> Vec<(String, usiz
 /// knows it.
 fn unread(
     supplied: Supplied<'_>,
-    reads: &[&AttributeName],
+    reads: &[AttributeName<'_>],
     source: Source,
     catalog: &crate::check::Catalog,
 ) -> Option<(String, Vec<String>)> {
@@ -493,7 +479,7 @@ fn unread(
             if read {
                 return None;
             }
-            let parsed = AttributeName::Plain(name.to_string());
+            let parsed = AttributeName::Plain(name);
             if matches!(catalog.lookup(source, &parsed), Lookup::Known { .. }) {
                 return None;
             }
@@ -507,7 +493,7 @@ fn unread(
                 .iter()
                 .filter_map(|r| match r {
                     AttributeName::KeyValue { attribute, key } if same(attribute, dictionary) => {
-                        Some(key.as_str())
+                        Some(*key)
                     }
                     _ => None,
                 })
@@ -525,8 +511,8 @@ fn unread(
                 return None;
             }
             let name = AttributeName::KeyValue {
-                attribute: dictionary.to_string(),
-                key: key.to_string(),
+                attribute: dictionary,
+                key,
             };
             // A key close to one whose value the condition reads is likely a typo, even when
             // the condition also reads the list of keys; any other key of a dictionary whose
@@ -550,7 +536,7 @@ fn unread(
                 AttributeName::Plain(_) => false,
             });
             let name = AttributeName::Keys {
-                attribute: dictionary.to_string(),
+                attribute: dictionary,
             };
             if read || matches!(catalog.lookup(source, &name), Lookup::Known { .. }) {
                 return None;
@@ -719,29 +705,16 @@ impl Coverage {
 /// evaluations had.
 pub fn coverage(condition: &Condition, results: &[CaseResult]) -> Coverage {
     let mut nodes = Vec::new();
-    let mut stack: Vec<&Expr> = vec![&condition.expr];
-    while let Some(e) = stack.pop() {
-        let label = match &e.kind {
-            ExprKind::Group(g) => {
-                stack.push(&g.expr);
-                continue;
-            }
-            ExprKind::Or(xs) => {
-                stack.extend(xs.iter().rev());
-                "OR".to_string()
-            }
-            ExprKind::And(xs) => {
-                stack.extend(xs.iter().rev());
-                "AND".to_string()
-            }
-            ExprKind::Not(x) => {
-                stack.push(x);
-                "NOT".to_string()
-            }
+    for e in condition.expr().descendants() {
+        let label = match e.kind() {
+            ExprKind::Group(_) => continue,
+            ExprKind::Or(_) => "OR".to_string(),
+            ExprKind::And(_) => "AND".to_string(),
+            ExprKind::Not(_) => "NOT".to_string(),
             _ => e.to_string(),
         };
         nodes.push(NodeCoverage {
-            span: e.span,
+            span: e.span(),
             node: label,
             seen_true: false,
             seen_false: false,

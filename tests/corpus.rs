@@ -150,13 +150,13 @@ fn seed_example_pasted_with_nbsp_reads_as_written() {
     let pasted = azcond::parse(&pasted).unwrap();
     assert_eq!(written.to_pretty_string(), pasted.to_pretty_string());
     let nbsp = pasted
-        .notes
+        .notes()
         .iter()
         .filter(|n| n.kind == LexicalNoteKind::UnusualWhitespace('\u{a0}'))
         .count();
     assert!(nbsp > 100, "only {nbsp} NBSPs recorded");
     assert!(!written
-        .notes
+        .notes()
         .iter()
         .any(|n| matches!(n.kind, LexicalNoteKind::UnusualWhitespace(_))));
 }

@@ -159,27 +159,21 @@ fn sets_are_limited_in_size() {
 }
 
 fn hand_built_deep(depth: usize) -> azcond::Condition {
-    use azcond::ast::{Expr, ExprKind, Group};
-    let mut e = parse(LEAF).unwrap().expr.clone();
+    use azcond::ast::{BaseOperator, Builder, LiteralKind, Source, Value};
+    let mut b = Builder::new();
+    let mut e = b.compare(
+        Value::Attribute(
+            Source::Resource,
+            azcond::ast::AttributeName::Plain("Microsoft.Storage/storageAccounts:name"),
+        ),
+        None,
+        BaseOperator::StringEquals,
+        Value::Literal(LiteralKind::String("x")),
+    );
     for i in 0..depth {
-        let span = azcond::Span::default();
-        e = if i % 2 == 0 {
-            Expr::new(ExprKind::Not(Box::new(e)), span)
-        } else {
-            Expr::new(
-                ExprKind::Group(Box::new(Group {
-                    expr: e,
-                    trailing_comments: Vec::new(),
-                })),
-                span,
-            )
-        };
+        e = if i % 2 == 0 { b.not(e) } else { b.group(e) };
     }
-    azcond::Condition {
-        expr: e,
-        trailing_comments: Vec::new(),
-        notes: Vec::new(),
-    }
+    b.finish(e)
 }
 
 #[test]

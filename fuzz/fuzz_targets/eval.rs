@@ -4,7 +4,6 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use azcond::ast::{ExprKind, OperandKind};
 use azcond::eval::{Decision, EvalOptions, MissingAttributes};
 use azcond::request::{Scalar, Value};
 use azcond::Request;
@@ -40,24 +39,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(condition) = azcond::parse(text) else { return };
 
     // The attribute references of the condition, for the request to supply.
-    let mut refs = Vec::new();
-    let mut stack = vec![&condition.expr];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Or(xs) | ExprKind::And(xs) => stack.extend(xs.iter()),
-            ExprKind::Not(x) => stack.push(x),
-            ExprKind::Group(g) => stack.push(&g.expr),
-            ExprKind::Exists(a) => refs.push(a.clone()),
-            ExprKind::Compare(c) => {
-                for side in [&c.left, &c.right] {
-                    if let OperandKind::Attribute(a) = &side.kind {
-                        refs.push(a.clone());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    let refs: Vec<_> = condition.expr().attributes().collect();
 
     let mut u = Unstructured::new(rest.get(1..).unwrap_or(&[]));
     let mut request = Request::new(if u.arbitrary().unwrap_or(false) {

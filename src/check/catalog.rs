@@ -519,9 +519,9 @@ impl Catalog {
     /// Looks up an attribute reference.
     pub fn lookup(&self, source: Source, name: &AttributeName) -> Lookup<'_> {
         let (base, want) = match name {
-            AttributeName::Plain(n) => (n.as_str(), Want::Plain),
-            AttributeName::KeyValue { attribute, .. } => (attribute.as_str(), Want::Key),
-            AttributeName::Keys { attribute } => (attribute.as_str(), Want::Keys),
+            AttributeName::Plain(n) => (*n, Want::Plain),
+            AttributeName::KeyValue { attribute, .. } => (*attribute, Want::Key),
+            AttributeName::Keys { attribute } => (*attribute, Want::Keys),
         };
         if want == Want::Plain {
             if let Some(found) = self.lookup_plain(source, base) {
@@ -612,14 +612,13 @@ impl Catalog {
             .filter(|a| a.source == source)
             .map(|a| match (a.shape, name) {
                 (Shape::KeyValue, AttributeName::KeyValue { key, .. }) => AttributeName::KeyValue {
-                    attribute: a.name.clone(),
-                    key: key.clone(),
+                    attribute: &a.name,
+                    key,
                 }
                 .to_string(),
-                (Shape::KeyValue, AttributeName::Keys { .. }) => AttributeName::Keys {
-                    attribute: a.name.clone(),
+                (Shape::KeyValue, AttributeName::Keys { .. }) => {
+                    AttributeName::Keys { attribute: &a.name }.to_string()
                 }
-                .to_string(),
                 _ => a.name.clone(),
             })
             .collect();
@@ -701,7 +700,7 @@ pub enum SubContext {
 }
 
 #[cfg(test)]
-fn parse_name(text: &str) -> Option<AttributeName> {
+fn parse_name(text: &str) -> Option<AttributeName<'_>> {
     crate::parse::lexeme::interpret_attribute_name(text).ok()
 }
 
@@ -757,7 +756,7 @@ mod tests {
     #[test]
     fn lookups() {
         let c = Catalog::builtin().unwrap();
-        let name = |s: &str| parse_name(s).unwrap();
+        let name = |s: &'static str| parse_name(s).unwrap();
         assert!(matches!(
             c.lookup(
                 Source::Resource,

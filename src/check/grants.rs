@@ -9,7 +9,7 @@
 //!   behind that guard never applies.
 //! - `action-not-conditionable`: none of the actions the role grants supports conditions.
 
-use crate::ast::{Condition, Expr, ExprKind};
+use crate::ast::{Condition, ExprKind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::glob::{Pattern, Syntax};
 use crate::role::Permission;
@@ -19,62 +19,26 @@ use super::catalog::Catalog;
 
 /// Every `ActionMatches` of the condition: its pattern, compiled, and where it is.
 fn guards(condition: &Condition) -> Vec<(String, Pattern, Span)> {
-    let mut out = Vec::new();
-    let mut stack: Vec<&Expr> = vec![&condition.expr];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Or(xs) | ExprKind::And(xs) => stack.extend(xs.iter().rev()),
-            ExprKind::Not(x) => stack.push(x),
-            ExprKind::Group(g) => stack.push(&g.expr),
-            ExprKind::ActionMatches(p) => out.push((
-                p.value.clone(),
-                Pattern::new(&p.value, Syntax::Action, true),
+    condition
+        .expr()
+        .descendants()
+        .filter_map(|e| match e.kind() {
+            ExprKind::ActionMatches(p) => Some((
+                p.value.to_string(),
+                Pattern::new(p.value, Syntax::Action, true),
                 p.span,
             )),
-            ExprKind::SubOperationMatches(_) | ExprKind::Exists(_) | ExprKind::Compare(_) => {}
-        }
-    }
-    out
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether the condition reads an attribute the catalog has only from built-in roles.
 fn reads_undocumented(condition: &Condition, catalog: &Catalog) -> bool {
-    let mut stack: Vec<&Expr> = vec![&condition.expr];
-    while let Some(e) = stack.pop() {
-        let attributes: Vec<&crate::ast::AttributeRef> = match &e.kind {
-            ExprKind::Or(xs) | ExprKind::And(xs) => {
-                stack.extend(xs.iter());
-                continue;
-            }
-            ExprKind::Not(x) => {
-                stack.push(x);
-                continue;
-            }
-            ExprKind::Group(g) => {
-                stack.push(&g.expr);
-                continue;
-            }
-            ExprKind::Exists(a) => vec![a],
-            ExprKind::Compare(c) => [&c.left, &c.right]
-                .into_iter()
-                .filter_map(|o| match &o.kind {
-                    crate::ast::OperandKind::Attribute(a) => Some(a),
-                    _ => None,
-                })
-                .collect(),
-            ExprKind::ActionMatches(_) | ExprKind::SubOperationMatches(_) => continue,
-        };
-        for a in attributes {
-            if let super::catalog::Lookup::Known { attribute, .. } =
-                catalog.lookup(a.source, &a.name)
-            {
-                if !attribute.provenance.documented {
-                    return true;
-                }
-            }
-        }
-    }
-    false
+    condition.expr().attributes().any(|a| {
+        matches!(catalog.lookup(a.source, &a.name),
+            super::catalog::Lookup::Known { attribute, .. } if !attribute.provenance.documented)
+    })
 }
 
 fn warning(code: &str, message: String, span: Span, label: &str, help: String) -> Diagnostic {

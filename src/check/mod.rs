@@ -628,7 +628,7 @@ pub fn check_with(src: &str, catalog: &Catalog) -> Report {
         ));
     }
     lexical_findings(&condition, &mut findings);
-    ambiguous_precedence(&condition.expr, &mut findings);
+    ambiguous_precedence(condition.expr(), &mut findings);
     rules::run(&condition, catalog, &mut findings);
     findings.sort_by_key(|f| (f.span.start, f.span.end));
     Report {
@@ -692,7 +692,7 @@ fn lexical_findings(condition: &Condition, out: &mut Vec<Diagnostic>) {
             ));
         }
     };
-    for note in &condition.notes {
+    for note in condition.notes() {
         match note.kind {
             LexicalNoteKind::UnusualWhitespace(c) => {
                 match &mut run {
@@ -751,32 +751,21 @@ fn char_name(c: char) -> &'static str {
 
 /// Warns where an `OR` has an `AND` chain as a direct operand: Azure's documentation calls
 /// such a mix ambiguous and asks for parentheses (the parser reads `AND` as binding tighter).
-fn ambiguous_precedence(root: &Expr, out: &mut Vec<Diagnostic>) {
-    let mut stack = vec![root];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Or(xs) => {
-                for x in xs {
-                    if matches!(x.kind, ExprKind::And(_)) {
-                        out.push(finding(
-                            Severity::Warning,
-                            "ambiguous-precedence",
-                            "`AND` and `OR` are mixed without parentheses".into(),
-                            x.span,
-                            "read as one group, because `AND` binds tighter than `OR`",
-                            Some("add parentheses to say which is meant: `(a AND b) OR c` or `a AND (b OR c)`"),
-                        ));
-                    }
+fn ambiguous_precedence(root: Expr<'_>, out: &mut Vec<Diagnostic>) {
+    for e in root.descendants() {
+        if let ExprKind::Or(xs) = e.kind() {
+            for x in xs {
+                if matches!(x.kind(), ExprKind::And(_)) {
+                    out.push(finding(
+                        Severity::Warning,
+                        "ambiguous-precedence",
+                        "`AND` and `OR` are mixed without parentheses".into(),
+                        x.span(),
+                        "read as one group, because `AND` binds tighter than `OR`",
+                        Some("add parentheses to say which is meant: `(a AND b) OR c` or `a AND (b OR c)`"),
+                    ));
                 }
-                stack.extend(xs.iter());
             }
-            ExprKind::And(xs) => stack.extend(xs.iter()),
-            ExprKind::Not(x) => stack.push(x),
-            ExprKind::Group(g) => stack.push(&g.expr),
-            ExprKind::ActionMatches(_)
-            | ExprKind::SubOperationMatches(_)
-            | ExprKind::Exists(_)
-            | ExprKind::Compare(_) => {}
         }
     }
 }

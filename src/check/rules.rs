@@ -3,8 +3,8 @@
 //! suboperations, and whether each attribute applies to the actions its clause is guarded by.
 
 use crate::ast::{
-    AttributeRef, BaseOperator, Comparison, Condition, Expr, ExprKind, Family, LiteralKind,
-    OperandKind, Quantifier,
+    AttributeName, AttributeRef, BaseOperator, Comparison, Condition, Expr, ExprKind, Family,
+    Literal, LiteralKind, Operand, OperandKind, Quantifier,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::value::{parse_datetime, parse_guid};
@@ -17,22 +17,22 @@ type Guarded = Vec<(String, SubContext)>;
 
 /// Appends the catalog rules' findings for `condition`.
 pub(super) fn run(condition: &Condition, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
-    let contexts_of = guarded_clauses(&condition.expr);
-    let mut stack: Vec<(&Expr, Option<&Guarded>)> = vec![(&condition.expr, None)];
+    let contexts_of = guarded_clauses(condition.expr());
+    let mut stack: Vec<(Expr<'_>, Option<&Guarded>)> = vec![(condition.expr(), None)];
     while let Some((e, ctx)) = stack.pop() {
         // A guarded expression sets the context of everything below it.
         let here = contexts_of
             .iter()
-            .find(|(span, _)| *span == e.span)
+            .find(|(id, _)| *id == e.id())
             .map(|(_, c)| c);
         let ctx = here.or(ctx);
-        match &e.kind {
+        match e.kind() {
             ExprKind::Or(xs) | ExprKind::And(xs) => stack.extend(xs.iter().map(|x| (x, ctx))),
             ExprKind::Not(x) => stack.push((x, ctx)),
-            ExprKind::Group(g) => stack.push((&g.expr, ctx)),
-            ExprKind::ActionMatches(p) => action(&p.value, p.span, catalog, out),
+            ExprKind::Group(g) => stack.push((g.expr, ctx)),
+            ExprKind::ActionMatches(p) => action(p.value, p.span, catalog, out),
             ExprKind::SubOperationMatches(p) => {
-                if !catalog.knows_suboperation(&p.value) {
+                if !catalog.knows_suboperation(p.value) {
                     out.push(warning(
                         "unknown-suboperation",
                         format!("no known action has the suboperation `{}`", p.value),
@@ -43,9 +43,9 @@ pub(super) fn run(condition: &Condition, catalog: &Catalog, out: &mut Vec<Diagno
                 }
             }
             ExprKind::Exists(a) => {
-                attribute(a, catalog, ctx, out);
+                attribute(&a, catalog, ctx, out);
             }
-            ExprKind::Compare(c) => compare(c, catalog, ctx, out),
+            ExprKind::Compare(c) => compare(&c, catalog, ctx, out),
         }
     }
 }
@@ -130,7 +130,7 @@ struct Known {
 }
 
 fn attribute(
-    a: &AttributeRef,
+    a: &AttributeRef<'_>,
     catalog: &Catalog,
     ctx: Option<&Guarded>,
     out: &mut Vec<Diagnostic>,
@@ -251,7 +251,12 @@ fn family_word(f: Family) -> &'static str {
     }
 }
 
-fn compare(c: &Comparison, catalog: &Catalog, ctx: Option<&Guarded>, out: &mut Vec<Diagnostic>) {
+fn compare(
+    c: &Comparison<'_>,
+    catalog: &Catalog,
+    ctx: Option<&Guarded>,
+    out: &mut Vec<Diagnostic>,
+) {
     let op = c.operator;
     let family = op.base.family();
     if let Some(q) = op.quantifier {
@@ -317,11 +322,11 @@ fn compare(c: &Comparison, catalog: &Catalog, ctx: Option<&Guarded>, out: &mut V
                 {
                     out.push(error("mixed-set", "a set mixes values of different kinds".into(), side.span, "mixed kinds", Some("write every value of a set the same way: all quoted strings, all GUIDs or all integers".into())));
                 }
-                for l in items {
-                    literal(&l.kind, l.span, family, op.base, out);
+                for l in items.iter() {
+                    literal(l.kind, l.span, family, op.base, out);
                 }
             }
-            OperandKind::Literal(l) => literal(&l.kind, l.span, family, op.base, out),
+            OperandKind::Literal(l) => literal(l.kind, l.span, family, op.base, out),
         }
     }
     role_ids(c, catalog, out);
@@ -360,23 +365,23 @@ fn compare(c: &Comparison, catalog: &Catalog, ctx: Option<&Guarded>, out: &mut V
 }
 
 /// The role ids a delegation condition lists that name no role azcond knows.
-fn role_ids(c: &Comparison, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
-    let is_role_id = |o: &crate::ast::Operand| {
-        matches!(&o.kind, OperandKind::Attribute(a)
-            if matches!(&a.name, crate::ast::AttributeName::Plain(n)
+fn role_ids(c: &Comparison<'_>, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let is_role_id = |o: &Operand<'_>| {
+        matches!(o.kind, OperandKind::Attribute(a)
+            if matches!(a.name, AttributeName::Plain(n)
                 if n.to_ascii_lowercase().ends_with("roleassignments:roledefinitionid")))
     };
-    let literals: Vec<&crate::ast::Literal> = [&c.left, &c.right]
+    let literals: Vec<Literal<'_>> = [&c.left, &c.right]
         .into_iter()
         .filter(|_| is_role_id(&c.left) || is_role_id(&c.right))
-        .flat_map(|o| match &o.kind {
+        .flat_map(|o| match o.kind {
             OperandKind::Literal(l) => vec![l],
             OperandKind::Set(items) => items.iter().collect(),
             OperandKind::Attribute(_) => Vec::new(),
         })
         .collect();
     for l in literals {
-        let id = match &l.kind {
+        let id = match l.kind {
             LiteralKind::Guid(g) => Some(g.value.as_u128()),
             LiteralKind::String(s) => parse_guid(s),
             _ => None,
@@ -397,7 +402,7 @@ fn role_ids(c: &Comparison, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
 
 /// A literal read as the operator's family.
 fn literal(
-    kind: &LiteralKind,
+    kind: LiteralKind<'_>,
     span: Span,
     family: Family,
     op: BaseOperator,
@@ -448,47 +453,40 @@ fn literal(
 /// The guarded expressions of the condition: in an `OR` whose operands include guards
 /// (`!(ActionMatches{…} [AND [NOT] SubOperationMatches{…}])`, possibly several joined by
 /// `AND`), each other operand runs only for the guarded actions.
-fn guarded_clauses(root: &Expr) -> Vec<(Span, Guarded)> {
+fn guarded_clauses(root: Expr<'_>) -> Vec<(u32, Guarded)> {
     let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Or(xs) => {
-                let mut contexts = Vec::new();
-                let mut others = Vec::new();
-                for x in xs {
-                    match guard(x) {
-                        Some(mut c) => contexts.append(&mut c),
-                        None => others.push(x),
-                    }
-                }
-                if !contexts.is_empty() {
-                    for x in &others {
-                        out.push((x.span, contexts.clone()));
-                    }
-                }
-                stack.extend(xs.iter());
+    for e in root.descendants() {
+        let ExprKind::Or(xs) = e.kind() else {
+            continue;
+        };
+        let mut contexts = Vec::new();
+        let mut others = Vec::new();
+        for x in xs {
+            match guard(x) {
+                Some(mut c) => contexts.append(&mut c),
+                None => others.push(x),
             }
-            ExprKind::And(xs) => stack.extend(xs.iter()),
-            ExprKind::Not(x) => stack.push(x),
-            ExprKind::Group(g) => stack.push(&g.expr),
-            _ => {}
+        }
+        if !contexts.is_empty() {
+            for x in &others {
+                out.push((x.id(), contexts.clone()));
+            }
         }
     }
     out
 }
 
-fn strip_groups(mut e: &Expr) -> &Expr {
-    while let ExprKind::Group(g) = &e.kind {
-        e = &g.expr;
+fn strip_groups(mut e: Expr<'_>) -> Expr<'_> {
+    while let ExprKind::Group(g) = e.kind() {
+        e = g.expr;
     }
     e
 }
 
 /// The actions (with suboperation context) a guard lets through to its clause, if `e` is one.
-fn guard(e: &Expr) -> Option<Guarded> {
+fn guard(e: Expr<'_>) -> Option<Guarded> {
     let e = strip_groups(e);
-    match &e.kind {
+    match e.kind() {
         ExprKind::And(xs) => {
             let mut all = Vec::new();
             for x in xs {
@@ -498,34 +496,34 @@ fn guard(e: &Expr) -> Option<Guarded> {
         }
         ExprKind::Not(x) => {
             let inner = strip_groups(x);
-            match &inner.kind {
-                ExprKind::ActionMatches(p) => Some(vec![(p.value.clone(), SubContext::Any)]),
+            match inner.kind() {
+                ExprKind::ActionMatches(p) => Some(vec![(p.value.to_string(), SubContext::Any)]),
                 ExprKind::And(parts) => {
                     let mut action = None;
                     let mut sub = SubContext::Any;
                     for part in parts {
                         let part = strip_groups(part);
-                        match &part.kind {
+                        match part.kind() {
                             ExprKind::ActionMatches(p) if action.is_none() => {
-                                action = Some(p.value.clone())
+                                action = Some(p.value.to_string())
                             }
                             ExprKind::SubOperationMatches(s) => {
-                                sub = SubContext::With(s.value.clone())
+                                sub = SubContext::With(s.value.to_string())
                             }
-                            ExprKind::Not(n) => match &strip_groups(n).kind {
+                            ExprKind::Not(n) => match strip_groups(n).kind() {
                                 ExprKind::SubOperationMatches(s) => {
-                                    sub = SubContext::Without(s.value.clone())
+                                    sub = SubContext::Without(s.value.to_string())
                                 }
                                 _ => return None,
                             },
                             // The preview-era `@Request[subOperation] ForAnyOfAnyValues:… {'s'}`.
-                            ExprKind::Compare(c) => match (&c.left.kind, &c.right.kind) {
+                            ExprKind::Compare(c) => match (c.left.kind, c.right.kind) {
                                 (OperandKind::Attribute(a), OperandKind::Set(items))
                                     if a.name.to_string().eq_ignore_ascii_case("subOperation") =>
                                 {
-                                    match items.first().map(|l| &l.kind) {
+                                    match items.first().map(|l| l.kind) {
                                         Some(LiteralKind::String(s)) if items.len() == 1 => {
-                                            sub = SubContext::With(s.clone())
+                                            sub = SubContext::With(s.to_string())
                                         }
                                         _ => return None,
                                     }

@@ -58,17 +58,17 @@ pub fn run(args: &Args) -> Status {
 /// One line per node, indented by depth, with its position.
 fn outline(condition: &Condition, src: &str) -> String {
     let mut out = String::new();
-    node(&condition.expr, src, &LineIndex::new(src), 0, &mut out);
+    node(condition.expr(), src, &LineIndex::new(src), 0, &mut out);
     out
 }
 
-fn node(e: &Expr, src: &str, index: &LineIndex, depth: usize, out: &mut String) {
-    let pos = index.position(src, e.span.start);
+fn node(e: Expr<'_>, src: &str, index: &LineIndex, depth: usize, out: &mut String) {
+    let pos = index.position(src, e.span().start);
     let indent = "  ".repeat(depth);
-    for c in &e.comments {
+    for c in e.comments().iter() {
         let _ = writeln!(out, "{indent}comment {}", c.text);
     }
-    let head = match &e.kind {
+    let head = match e.kind() {
         ExprKind::Or(_) => "Or".to_string(),
         ExprKind::And(_) => "And".to_string(),
         ExprKind::Not(_) => "Not".to_string(),
@@ -79,14 +79,14 @@ fn node(e: &Expr, src: &str, index: &LineIndex, depth: usize, out: &mut String) 
         ExprKind::Compare(c) => format!("Compare {}", c.operator),
     };
     let _ = writeln!(out, "{indent}{head}  @{}:{}", pos.line, pos.column);
-    match &e.kind {
+    match e.kind() {
         ExprKind::Or(xs) | ExprKind::And(xs) => {
             for x in xs {
                 node(x, src, index, depth + 1, out);
             }
         }
         ExprKind::Not(x) => node(x, src, index, depth + 1, out),
-        ExprKind::Group(g) => node(&g.expr, src, index, depth + 1, out),
+        ExprKind::Group(g) => node(g.expr, src, index, depth + 1, out),
         ExprKind::Compare(c) => {
             for (side, operand) in [("left", &c.left), ("right", &c.right)] {
                 let kind = match &operand.kind {

@@ -150,15 +150,22 @@ const MAX_SHOWN: usize = 120;
 impl Condition {
     /// Whether the condition grants `request.action`, with the default options (missing
     /// attributes make comparisons false; `UtcNow` from the request or the system clock).
-    /// To evaluate the same condition many times, [`prepare`](Condition::prepare) it once.
+    /// The condition compiles itself on its first evaluation and keeps the compiled form, so
+    /// evaluating it again costs only the evaluation.
     pub fn evaluate(&self, request: &Request) -> Result<bool, EvalError> {
-        Prepared::build(self, prepared::Use::Once).evaluate(request)
+        self.compiled().evaluate(request)
     }
 
     /// Evaluates with options, returning the decision, the error if any, the missing
     /// attributes and the trace.
     pub fn evaluate_with(&self, request: &Request, options: &EvalOptions) -> Evaluation {
-        self.prepare().evaluate_with(request, options)
+        self.compiled().evaluate_with(request, options)
+    }
+
+    /// Whether the condition grants `request.action` under `options`, without the trace: as
+    /// [`Prepared::decide`], on the compiled form the condition keeps.
+    pub fn decide(&self, request: &Request, options: &EvalOptions) -> Result<bool, EvalError> {
+        self.compiled().decide(request, options)
     }
 }
 

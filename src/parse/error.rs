@@ -314,10 +314,10 @@ pub(crate) fn describe_found(rest: &str) -> Found {
             len: 0,
         };
     };
-    if super::lexeme::is_word_char(c) {
+    if super::chars::is_word_char(c) {
         let word: String = rest
             .chars()
-            .take_while(|c| super::lexeme::is_word_char(*c))
+            .take_while(|c| super::chars::is_word_char(*c))
             .collect();
         let len = word.len();
         let shown = if word.chars().count() > 40 {

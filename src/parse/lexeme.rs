@@ -13,26 +13,22 @@ use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::char;
 use nom::IResult;
 
+pub(crate) use super::chars::{is_unusual_space, is_word_char};
 use super::error::{did_you_mean, PError, Specific};
 use crate::ast::operator::UNSUPPORTED_OPERATORS;
+use crate::ast::tree::{
+    AttrNode, CompareNode, LitKind, LitNode, NameNode, NodeKind, OperandNode, OperandNodeKind, Run,
+    Sp, StrNode,
+};
 use crate::ast::{
-    AttributeName, AttributeRef, BaseOperator, Comment, Comparison, Expr, ExprKind, GuidLiteral,
-    LexicalNote, LexicalNoteKind, Literal, LiteralKind, Operand, OperandKind, Operator, Quantifier,
-    Source, StringLiteral, KEYS_MARKER, KEY_CASE_SENSITIVE_MARKER,
+    AttributeName, BaseOperator, LexicalNote, LexicalNoteKind, Quantifier, Source, KEYS_MARKER,
+    KEY_CASE_SENSITIVE_MARKER,
 };
 use crate::parse::ParseErrorKind;
 use crate::span::Span;
 
 pub(crate) type PResult<'a, T> = IResult<&'a str, T, PError<'a>>;
 
-/// Characters of a bare word: keywords, operators (`ForAnyOfAnyValues:GuidEquals`), booleans,
-/// integers (`-5`) and GUIDs.
-pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')
-}
-
-/// Space characters other than space, tab, CR and LF that text pasted from web pages and rich
-/// editors carries. The parser reads them as whitespace; `check` reports them.
 /// The length of a string literal's body: up to the closing `'`, or the first control
 /// character other than tab (a line break included), or the end. Bytes, not characters, until a
 /// character is not ASCII.
@@ -53,21 +49,6 @@ fn string_body_len(s: &str) -> usize {
         }
     }
     at
-}
-
-pub(crate) fn is_unusual_space(c: char) -> bool {
-    matches!(
-        c,
-        '\u{a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200d}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202f}'
-                | '\u{205f}'
-                | '\u{2060}'
-                | '\u{3000}'
-                | '\u{feff}'
-    )
 }
 
 const DESCRIBE_VALUE: &str =
@@ -92,15 +73,25 @@ fn skip_char(i: &str) -> &str {
     chars.as_str()
 }
 
-/// The lexer: the whole source (to turn remaining input into offsets) and the lexical notes
-/// (comments, unusual spaces, non-canonical keywords) recorded while parsing.
+/// The lexer: the whole source (to turn remaining input into offsets), what it records while
+/// parsing (the lexical notes: comments, unusual spaces, non-canonical keywords; the comments'
+/// spans) and the values of sets, which the tree keeps in one array.
 pub(crate) struct Lexer<'a> {
     pub src: &'a str,
     notes: RefCell<Vec<LexicalNote>>,
-    /// Index of the first note not yet handed out by [`Lexer::take_comments`].
+    comments: RefCell<Vec<Sp>>,
+    /// Index of the first comment not yet handed out by [`Lexer::take_comments`].
     comment_cursor: Cell<usize>,
+    literals: RefCell<Vec<LitNode>>,
     /// The most values a set may hold.
     max_set_len: usize,
+}
+
+/// An atom as the lexer reads it: a leaf node, a comparison apart (the tree keeps comparisons
+/// in an array of their own).
+pub(crate) enum Atom {
+    Leaf(NodeKind),
+    Compare(CompareNode),
 }
 
 impl<'a> Lexer<'a> {
@@ -108,9 +99,16 @@ impl<'a> Lexer<'a> {
         Lexer {
             src,
             notes: RefCell::new(Vec::new()),
+            comments: RefCell::new(Vec::new()),
             comment_cursor: Cell::new(0),
+            literals: RefCell::new(Vec::new()),
             max_set_len,
         }
+    }
+
+    /// The range of the source from where `from` starts to where `to` starts.
+    fn range(&self, from: &str, to: &str) -> Sp {
+        Sp::new(self.off(from), self.off(to))
     }
 
     /// The byte offset at which `rest` (a suffix of the source) starts.
@@ -122,8 +120,13 @@ impl<'a> Lexer<'a> {
         Span::new(self.off(from), self.off(to))
     }
 
-    pub fn into_notes(self) -> Vec<LexicalNote> {
-        self.notes.into_inner()
+    /// What was recorded: the notes, the comments' spans and the values of sets.
+    pub fn into_parts(self) -> (Vec<LexicalNote>, Vec<Sp>, Vec<LitNode>) {
+        (
+            self.notes.into_inner(),
+            self.comments.into_inner(),
+            self.literals.into_inner(),
+        )
     }
 
     /// Records a note once: input is read left to right, so a note at or before the last one
@@ -147,19 +150,10 @@ impl<'a> Lexer<'a> {
     }
 
     /// The comments recorded since the last call, in order.
-    pub fn take_comments(&self) -> Vec<Comment> {
-        let notes = self.notes.borrow();
-        let from = self.comment_cursor.get();
-        self.comment_cursor.set(notes.len());
-        notes
-            .iter()
-            .skip(from)
-            .filter(|n| n.kind == LexicalNoteKind::Comment)
-            .map(|n| Comment {
-                text: n.span.slice(self.src).unwrap_or("").trim_end().to_string(),
-                span: n.span,
-            })
-            .collect()
+    pub fn take_comments(&self) -> Run {
+        let end = self.comments.borrow().len();
+        let from = self.comment_cursor.replace(end);
+        Run::between(from, end)
     }
 
     /// Skips whitespace and comments, recording comments and unusual spaces.
@@ -193,10 +187,18 @@ impl<'a> Lexer<'a> {
         let end = i.find('\n').unwrap_or(i.len());
         let (text, rest) = i.split_at_checked(end).unwrap_or((i, ""));
         let text = text.trim_end_matches('\r');
-        self.note(
-            Span::new(self.off(i), self.off(i) + text.len()),
-            LexicalNoteKind::Comment,
-        );
+        let span = Span::new(self.off(i), self.off(i) + text.len());
+        let recorded = self
+            .comments
+            .borrow()
+            .last()
+            .is_none_or(|last| (last.start as usize) < span.start);
+        if recorded {
+            self.comments
+                .borrow_mut()
+                .push(Sp::new(span.start, span.end));
+        }
+        self.note(span, LexicalNoteKind::Comment);
         rest
     }
 
@@ -280,7 +282,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `'text'`: no escapes, ends at the next `'` on the same line.
-    pub fn string(&self, i: &'a str) -> PResult<'a, StringLiteral> {
+    pub fn string(&self, i: &'a str) -> PResult<'a, StrNode> {
         let (body_start, _) = char('\'')(i)?;
         let end = string_body_len(body_start);
         let (body, rest) = body_start.split_at_checked(end).unwrap_or((body_start, ""));
@@ -289,9 +291,9 @@ impl<'a> Lexer<'a> {
                 let rest = skip_char(rest);
                 Ok((
                     rest,
-                    StringLiteral {
-                        value: body.to_string(),
-                        span: self.span(i, rest),
+                    StrNode {
+                        value: Sp::new(self.off(body_start), self.off(body_start) + end),
+                        span: self.range(i, rest),
                     },
                 ))
             }
@@ -316,7 +318,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `@Source[name]`.
-    pub fn attribute(&self, i: &'a str) -> PResult<'a, AttributeRef> {
+    pub fn attribute(&self, i: &'a str) -> PResult<'a, AttrNode> {
         let (after_at, _) = char('@')(i)?;
         let (r, name) = take_while(|c: char| c.is_ascii_alphanumeric() || c == '_')(after_at)?;
         let Some(source) = Source::from_name(name) else {
@@ -407,39 +409,37 @@ impl<'a> Lexer<'a> {
             ))
         })?;
         let rest = skip_char(after_name);
+        let base = self.off(name_start);
         Ok((
             rest,
-            AttributeRef {
+            AttrNode {
                 source,
-                name,
-                span: self.span(i, rest),
+                name: name_node(name, base),
+                span: self.range(i, rest),
             },
         ))
     }
 
     /// A literal written as a bare word: boolean, integer or GUID.
-    pub fn bare_literal(&self, i: &'a str) -> PResult<'a, Literal> {
+    pub fn bare_literal(&self, i: &'a str) -> PResult<'a, LitNode> {
         let (rest, w) = match self.word(i) {
             Ok(ok) => ok,
             Err(_) => return self.unexpected(i, DESCRIBE_VALUE),
         };
-        let span = self.span(i, rest);
+        let span = self.range(i, rest);
         let kind =
             if self.is_keyword(w, rest, "true") {
-                LiteralKind::Bool(true)
+                LitKind::Bool(true)
             } else if self.is_keyword(w, rest, "false") {
-                LiteralKind::Bool(false)
-            } else if is_guid(w) {
-                match uuid::Uuid::try_parse(w) {
-                    Ok(value) => LiteralKind::Guid(GuidLiteral {
-                        value,
-                        text: w.to_string(),
-                    }),
-                    Err(_) => return fail(i, invalid_guid(w)),
+                LitKind::Bool(false)
+            } else if let Some(value) = parse_guid(w) {
+                LitKind::Guid {
+                    value: uuid::Uuid::from_u128(value).as_u64_pair(),
+                    text: span,
                 }
             } else if is_integer(w) {
                 match w.parse::<i64>() {
-                    Ok(n) => LiteralKind::Integer(n),
+                    Ok(n) => LitKind::Integer(n),
                     Err(_) => return fail(
                         i,
                         Specific::new(
@@ -456,17 +456,17 @@ impl<'a> Lexer<'a> {
             } else {
                 return fail(i, classify_bad_word(w));
             };
-        Ok((rest, Literal { kind, span }))
+        Ok((rest, LitNode { kind, span }))
     }
 
     /// A single value: `'string'` or a bare literal.
-    fn literal(&self, i: &'a str) -> PResult<'a, Literal> {
+    fn literal(&self, i: &'a str) -> PResult<'a, LitNode> {
         if peek(i) == Some('\'') {
             let (rest, s) = self.string(i)?;
             return Ok((
                 rest,
-                Literal {
-                    kind: LiteralKind::String(s.value),
+                LitNode {
+                    kind: LitKind::String(s.value),
                     span: s.span,
                 },
             ));
@@ -492,11 +492,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// `{v1, v2, …}`: at least one value, no trailing comma.
-    pub fn set(&self, i: &'a str) -> PResult<'a, Vec<Literal>> {
+    /// `{v1, v2, …}`: at least one value, no trailing comma. The values go to the lexer's
+    /// array of set values; their run.
+    pub fn set(&self, i: &'a str) -> PResult<'a, Run> {
         let (mut r, _) = char('{')(i)?;
         let open = self.off(i);
-        let unclosed = |at: &'a str| -> PResult<'a, Vec<Literal>> {
+        let unclosed = |at: &'a str| -> PResult<'a, Run> {
             fail(
                 at,
                 Specific::new(
@@ -508,7 +509,8 @@ impl<'a> Lexer<'a> {
                 .related(open, "set opened here"),
             )
         };
-        let mut items = Vec::new();
+        let first = self.literals.borrow().len();
+        let mut count = 0;
         let mut last_comma: Option<&'a str> = None;
         loop {
             r = self.sp(r);
@@ -534,7 +536,7 @@ impl<'a> Lexer<'a> {
                 (None, _) => return unclosed(r),
                 _ => {}
             }
-            if items.len() == self.max_set_len {
+            if count == self.max_set_len {
                 return fail(
                     r,
                     Specific::new(
@@ -547,14 +549,15 @@ impl<'a> Lexer<'a> {
                 );
             }
             let (rest, item) = self.literal(r)?;
-            items.push(item);
+            self.literals.borrow_mut().push(item);
+            count += 1;
             r = self.sp(rest);
             match peek(r) {
                 Some(',') => {
                     last_comma = Some(r);
                     r = skip_char(r);
                 }
-                Some('}') => return Ok((skip_char(r), items)),
+                Some('}') => return Ok((skip_char(r), Run::between(first, first + count))),
                 None => return unclosed(r),
                 Some(_) => return self.unexpected(r, "`,` or `}`"),
             }
@@ -562,35 +565,39 @@ impl<'a> Lexer<'a> {
     }
 
     /// An operand: attribute, set or single value.
-    pub fn operand(&self, i: &'a str) -> PResult<'a, Operand> {
+    pub fn operand(&self, i: &'a str) -> PResult<'a, OperandNode> {
         let (rest, kind) = match peek(i) {
             Some('@') => {
                 let (rest, a) = self.attribute(i)?;
-                (rest, OperandKind::Attribute(a))
+                (rest, OperandNodeKind::Attribute(a))
             }
             Some('{') => {
                 let (rest, items) = self.set(i)?;
-                (rest, OperandKind::Set(items))
+                (rest, OperandNodeKind::Set(items))
             }
             Some(c) if c == '\'' || is_word_char(c) => {
                 let (rest, l) = self.literal(i)?;
-                (rest, OperandKind::Literal(l))
+                (rest, OperandNodeKind::Literal(l))
             }
             _ => return self.unexpected(i, DESCRIBE_VALUE),
         };
         Ok((
             rest,
-            Operand {
+            OperandNode {
                 kind,
-                span: self.span(i, rest),
+                span: self.range(i, rest),
             },
         ))
     }
 
-    /// `Base` or `Quantifier:Base`.
-    pub fn operator(&self, i: &'a str, left: &Operand) -> PResult<'a, Operator> {
+    /// `Base` or `Quantifier:Base`, after the operand `left`.
+    pub fn operator(
+        &self,
+        i: &'a str,
+        left: &OperandNode,
+    ) -> PResult<'a, (Option<Quantifier>, BaseOperator, Sp)> {
         let after_what = match &left.kind {
-            OperandKind::Attribute(_) => "an attribute",
+            OperandNodeKind::Attribute(_) => "an attribute",
             _ => "a value",
         };
         let (rest, w) = match take_while1::<_, _, PError<'a>>(|c: char| {
@@ -606,7 +613,7 @@ impl<'a> Lexer<'a> {
         {
             return fail(i, missing_operator(i, after_what));
         }
-        let span = self.span(i, rest);
+        let span = self.range(i, rest);
         let (quantifier, base_word, base_at) = match w.split_once(':') {
             Some((q, b)) => {
                 let Some(quantifier) = Quantifier::from_name(q) else {
@@ -679,39 +686,30 @@ impl<'a> Lexer<'a> {
             );
         };
         self.note_keyword(base_word, rest, base.name());
-        Ok((
-            rest,
-            Operator {
-                quantifier,
-                base,
-                span,
-            },
-        ))
+        Ok((rest, (quantifier, base, span)))
     }
 
     /// `left Operator right`.
-    pub fn comparison(&self, i: &'a str) -> PResult<'a, Expr> {
+    pub fn comparison(&self, i: &'a str) -> PResult<'a, Atom> {
         let (r, left) = self.operand(i)?;
         let r = self.sp(r);
-        let (r, operator) = self.operator(r, &left)?;
+        let (r, (quantifier, base, operator_span)) = self.operator(r, &left)?;
         let r = self.sp(r);
         let (rest, right) = self.operand(r)?;
-        let span = self.span(i, rest);
         Ok((
             rest,
-            Expr::new(
-                ExprKind::Compare(Box::new(Comparison {
-                    left,
-                    operator,
-                    right,
-                })),
-                span,
-            ),
+            Atom::Compare(CompareNode {
+                left,
+                quantifier,
+                base,
+                operator_span,
+                right,
+            }),
         ))
     }
 
     /// `{'pattern'}` after `ActionMatches` or `SubOperationMatches`.
-    fn function_argument(&self, i: &'a str, function: &'static str) -> PResult<'a, StringLiteral> {
+    fn function_argument(&self, i: &'a str, function: &'static str) -> PResult<'a, StrNode> {
         let r = self.sp(i);
         if peek(r) != Some('{') {
             return fail(
@@ -749,7 +747,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// An atom: a function operator, `Exists`, or a comparison.
-    pub fn atom(&self, i: &'a str) -> PResult<'a, Expr> {
+    pub fn atom(&self, i: &'a str) -> PResult<'a, Atom> {
         if peek(i).is_some_and(|c| c.is_ascii_alphabetic()) {
             if let Ok((after, w)) = self.word(i) {
                 let function = if self.is_keyword(w, after, "ActionMatches") {
@@ -767,11 +765,11 @@ impl<'a> Lexer<'a> {
                     };
                     let (rest, arg) = self.function_argument(after, name)?;
                     let kind = if is_action {
-                        ExprKind::ActionMatches(arg)
+                        NodeKind::ActionMatches(arg)
                     } else {
-                        ExprKind::SubOperationMatches(arg)
+                        NodeKind::SubOperationMatches(arg)
                     };
-                    return Ok((rest, Expr::new(kind, self.span(i, rest))));
+                    return Ok((rest, Atom::Leaf(kind)));
                 }
                 if self.is_keyword(w, after, "Exists") {
                     let r = self.sp(after);
@@ -788,7 +786,7 @@ impl<'a> Lexer<'a> {
                         );
                     }
                     let (rest, a) = self.attribute(r)?;
-                    return Ok((rest, Expr::new(ExprKind::Exists(a), self.span(i, rest))));
+                    return Ok((rest, Atom::Leaf(NodeKind::Exists(a))));
                 }
                 if ["AND", "OR"].iter().any(|k| w.eq_ignore_ascii_case(k)) {
                     return expected(i, "a condition");
@@ -968,7 +966,7 @@ fn unknown_name<'c>(
 /// error comes with the offset in `text` to underline from.
 pub(crate) fn interpret_attribute_name(
     text: &str,
-) -> Result<AttributeName, Box<(Specific, usize)>> {
+) -> Result<AttributeName<'_>, Box<(Specific, usize)>> {
     // The characters of the markers, all ASCII: searched as bytes, not decoded as characters.
     let marker_at = |s: &str| {
         s.bytes()
@@ -977,10 +975,7 @@ pub(crate) fn interpret_attribute_name(
     if let Some(rest) = text.strip_suffix(KEY_CASE_SENSITIVE_MARKER) {
         if let Some((attribute, key)) = rest.split_once(':') {
             if !attribute.is_empty() && !key.is_empty() && marker_at(rest).is_none() {
-                return Ok(AttributeName::KeyValue {
-                    attribute: attribute.to_string(),
-                    key: key.to_string(),
-                });
+                return Ok(AttributeName::KeyValue { attribute, key });
             }
         }
         return Err(Box::new((
@@ -995,9 +990,7 @@ pub(crate) fn interpret_attribute_name(
     }
     if let Some(attribute) = text.strip_suffix(KEYS_MARKER) {
         if !attribute.is_empty() && marker_at(attribute).is_none() {
-            return Ok(AttributeName::Keys {
-                attribute: attribute.to_string(),
-            });
+            return Ok(AttributeName::Keys { attribute });
         }
         return Err(Box::new((
             Specific::new(
@@ -1029,7 +1022,23 @@ pub(crate) fn interpret_attribute_name(
             from,
         )));
     }
-    Ok(AttributeName::Plain(text.to_string()))
+    Ok(AttributeName::Plain(text))
+}
+
+/// The ranges of `name`, an interpretation of the text that starts at `base` in the source:
+/// each part is a prefix of the text, or the key after the dictionary and its `:`.
+fn name_node(name: AttributeName<'_>, base: usize) -> NameNode {
+    match name {
+        AttributeName::Plain(n) => NameNode::Plain(Sp::new(base, base + n.len())),
+        AttributeName::KeyValue { attribute, key } => {
+            let key_at = base + attribute.len() + 1;
+            NameNode::KeyValue {
+                attribute: Sp::new(base, base + attribute.len()),
+                key: Sp::new(key_at, key_at + key.len()),
+            }
+        }
+        AttributeName::Keys { attribute } => NameNode::Keys(Sp::new(base, base + attribute.len())),
+    }
 }
 
 #[cfg(test)]
@@ -1060,19 +1069,19 @@ mod tests {
         assert_eq!(
             interpret_attribute_name("x/blobs/tags:env:prod<$key_case_sensitive$>").ok(),
             Some(AttributeName::KeyValue {
-                attribute: "x/blobs/tags".into(),
-                key: "env:prod".into()
+                attribute: "x/blobs/tags",
+                key: "env:prod"
             })
         );
         assert_eq!(
             interpret_attribute_name("x/blobs/tags&$keys$&").ok(),
             Some(AttributeName::Keys {
-                attribute: "x/blobs/tags".into()
+                attribute: "x/blobs/tags"
             })
         );
         assert_eq!(
             interpret_attribute_name("UtcNow").ok(),
-            Some(AttributeName::Plain("UtcNow".into()))
+            Some(AttributeName::Plain("UtcNow"))
         );
         for stripped in [
             "x/tags:Project<$>",

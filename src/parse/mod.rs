@@ -8,16 +8,18 @@
 //! Precedence is `NOT` > `AND` > `OR` (DECISIONS §2); a level that mixes `AND` and `OR` parses
 //! with that precedence and `check` warns about it.
 
+mod chars;
 mod error;
 pub(crate) mod lexeme;
 
 pub(crate) use self::error::did_you_mean as suggest;
 pub use self::error::{ParseError, ParseErrorKind, Related};
 
+use self::chars::is_word_char;
 use self::error::{PError, Specific};
-use self::lexeme::{is_word_char, Lexer};
-use crate::ast::{Comment, Condition, Expr, ExprKind, Group};
-use crate::span::Span;
+use self::lexeme::{Atom, Lexer};
+use crate::ast::tree::{NodeKind, Parts, Run, Sp, MAX_TEXT};
+use crate::ast::Condition;
 
 /// Default nesting limit: parentheses and `NOT`s open at once.
 pub const DEFAULT_MAX_DEPTH: usize = 128;
@@ -58,7 +60,8 @@ pub fn parse(src: &str) -> Result<Condition, ParseError> {
 
 /// Parses a condition with the given limits.
 pub fn parse_with(src: &str, options: &ParseOptions) -> Result<Condition, ParseError> {
-    if src.len() > options.max_len {
+    let max_len = options.max_len.min(MAX_TEXT);
+    if src.len() > max_len {
         return Err(ParseError::build(
             src,
             Specific::new(
@@ -66,7 +69,7 @@ pub fn parse_with(src: &str, options: &ParseOptions) -> Result<Condition, ParseE
                 format!(
                     "condition is {} bytes, more than the limit of {} bytes",
                     src.len(),
-                    options.max_len
+                    max_len
                 ),
                 "input starts here",
             )
@@ -77,14 +80,18 @@ pub fn parse_with(src: &str, options: &ParseOptions) -> Result<Condition, ParseE
     }
     let lexer = Lexer::new(src, options.max_set_len);
     let max_depth = options.max_depth.min(MAX_DEPTH_LIMIT);
-    let (expr, trailing_comments) = ExprParser::new(&lexer, max_depth)
-        .run()
-        .map_err(|e| e.into_parse_error(src))?;
-    Ok(Condition {
-        expr,
-        trailing_comments,
-        notes: lexer.into_notes(),
-    })
+    let mut parser = ExprParser::new(&lexer, max_depth, src.len());
+    let (root, trailing) = parser.run().map_err(|e| e.into_parse_error(src))?;
+    let mut parts = parser.parts;
+    let (notes, comments, literals) = lexer.into_parts();
+    parts.comments = comments;
+    parts.literals = literals;
+    Ok(Condition::from_tree(parts.finish(
+        src.into(),
+        root,
+        trailing,
+        notes,
+    )))
 }
 
 impl std::str::FromStr for Condition {
@@ -95,85 +102,30 @@ impl std::str::FromStr for Condition {
     }
 }
 
-/// One level of parentheses being parsed (the bottom one is the whole condition).
+/// One level of parentheses being parsed (the bottom one is the whole condition). Its operands
+/// wait on the parser's shared stacks, from the marks it holds, so opening a level allocates
+/// nothing.
 struct Frame {
     /// Offset of the `(`, `None` for the whole condition.
     open: Option<usize>,
-    /// Finished `AND` chains of this level.
-    or_terms: Terms,
-    /// Operands of the current `AND` chain.
-    and_terms: Terms,
-    /// Start offsets of the `NOT`s waiting for the operand in progress.
-    nots: Vec<usize>,
+    /// Where this level's finished `AND` chains start on [`ExprParser::terms`].
+    or_from: usize,
+    /// Where the operands of its current `AND` chain start on [`ExprParser::terms`].
+    and_from: usize,
+    /// Where the `NOT`s waiting for its operand in progress start on [`ExprParser::nots`].
+    nots_from: usize,
     /// Comments before the operand in progress.
-    comments: Vec<Comment>,
+    comments: Run,
 }
 
 impl Frame {
-    fn new(open: Option<usize>) -> Frame {
+    fn new(open: Option<usize>, terms: usize, nots: usize) -> Frame {
         Frame {
             open,
-            or_terms: Terms::default(),
-            and_terms: Terms::default(),
-            nots: Vec::new(),
-            comments: Vec::new(),
-        }
-    }
-
-    /// Ends the current `AND` chain.
-    fn close_and_chain(&mut self) {
-        let terms = std::mem::take(&mut self.and_terms);
-        if let Some(e) = terms.chain(ExprKind::And) {
-            self.or_terms.push(e);
-        }
-    }
-
-    /// The expression of this level.
-    fn finish(mut self) -> Option<Expr> {
-        self.close_and_chain();
-        self.or_terms.chain(ExprKind::Or)
-    }
-}
-
-/// The operands of an `AND` or `OR` chain being read. Most chains have one operand (a group
-/// holds one `OR` chain, an `OR` operand is often one term), which is kept without a vector.
-#[derive(Default)]
-enum Terms {
-    #[default]
-    None,
-    One(Expr),
-    Many(Vec<Expr>),
-}
-
-impl Terms {
-    fn push(&mut self, e: Expr) {
-        match self {
-            Terms::Many(all) => all.push(e),
-            Terms::None => *self = Terms::One(e),
-            Terms::One(_) => {
-                if let Terms::One(first) = std::mem::take(self) {
-                    *self = Terms::Many(vec![first, e]);
-                }
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        matches!(self, Terms::None)
-    }
-
-    /// One operand as itself, several as an `And`/`Or` node spanning them.
-    fn chain(self, kind: fn(Vec<Expr>) -> ExprKind) -> Option<Expr> {
-        match self {
-            Terms::None => None,
-            Terms::One(e) => Some(e),
-            Terms::Many(terms) => {
-                let span = match (terms.first(), terms.last()) {
-                    (Some(a), Some(b)) => a.span.cover(b.span),
-                    _ => Span::default(),
-                };
-                Some(Expr::new(kind(terms), span))
-            }
+            or_from: terms,
+            and_from: terms,
+            nots_from: nots,
+            comments: Run::default(),
         }
     }
 }
@@ -190,19 +142,26 @@ struct ExprParser<'l, 'a> {
     max_depth: usize,
     /// Open groups; never empty while parsing.
     frames: Vec<Frame>,
+    /// The operands of every open level, the innermost last.
+    terms: Vec<u32>,
+    /// The start offsets of the `NOT`s of every open level waiting for their operand.
+    nots: Vec<usize>,
+    /// The tree being built.
+    parts: Parts,
 }
 
 impl<'l, 'a> ExprParser<'l, 'a> {
-    fn new(lx: &'l Lexer<'a>, max_depth: usize) -> Self {
+    fn new(lx: &'l Lexer<'a>, max_depth: usize, len: usize) -> Self {
+        // Room for the nesting of written conditions, which seldom pass 8 levels.
+        let mut frames = Vec::with_capacity(8);
+        frames.push(Frame::new(None, 0, 0));
         ExprParser {
             lx,
             max_depth,
-            frames: {
-                // Room for the nesting of written conditions, which seldom pass 8 levels.
-                let mut frames = Vec::with_capacity(8);
-                frames.push(Frame::new(None));
-                frames
-            },
+            frames,
+            terms: Vec::with_capacity(16),
+            nots: Vec::with_capacity(8),
+            parts: Parts::for_text(len),
         }
     }
 
@@ -231,19 +190,51 @@ impl<'l, 'a> ExprParser<'l, 'a> {
         Ok(())
     }
 
-    fn run(mut self) -> Result<(Expr, Vec<Comment>), PError<'a>> {
+    /// Ends the current `AND` chain of the innermost level: its operands become one operand
+    /// of the level's `OR` chain.
+    fn close_and_chain(&mut self) {
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        let from = frame.and_from;
+        if self.terms.len() > from + 1 {
+            let node = self
+                .parts
+                .chain(false, self.terms.get(from..).unwrap_or(&[]));
+            self.terms.truncate(from);
+            self.terms.push(node);
+        }
+        frame.and_from = self.terms.len();
+    }
+
+    /// Closes the innermost level: its expression, if it has one.
+    fn finish_frame(&mut self) -> Option<(Frame, u32)> {
+        self.close_and_chain();
+        let frame = self.frames.pop()?;
+        let from = frame.or_from;
+        let node = match self.terms.len().checked_sub(from)? {
+            0 => return None,
+            1 => *self.terms.last()?,
+            _ => self
+                .parts
+                .chain(true, self.terms.get(from..).unwrap_or(&[])),
+        };
+        self.terms.truncate(from);
+        Some((frame, node))
+    }
+
+    fn run(&mut self) -> Result<(u32, Run), PError<'a>> {
         let lx = self.lx;
         let mut i = lx.src;
         loop {
             // Expecting an operand.
             i = lx.sp(i);
             let comments = lx.take_comments();
-            self.frame()?.comments.extend(comments);
+            let frame = self.frame()?;
+            frame.comments = frame.comments.then(comments);
             let Some(c) = i.chars().next() else {
-                let nothing_yet = self.frames.len() == 1
-                    && self.frames.iter().all(|f| {
-                        f.nots.is_empty() && f.or_terms.is_empty() && f.and_terms.is_empty()
-                    });
+                let nothing_yet =
+                    self.frames.len() == 1 && self.nots.is_empty() && self.terms.is_empty();
                 if nothing_yet {
                     return Err(PError::specific(
                         lx.src,
@@ -259,8 +250,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             };
             if c == '!' {
                 self.deeper(i, "`!`")?;
-                let start = lx.off(i);
-                self.frame()?.nots.push(start);
+                self.nots.push(lx.off(i));
                 i = i.get(1..).unwrap_or("");
                 continue;
             }
@@ -268,8 +258,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                 if let Ok((after, w)) = lx.word(i) {
                     if lx.is_keyword(w, after, "NOT") {
                         self.deeper(i, "`NOT`")?;
-                        let start = lx.off(i);
-                        self.frame()?.nots.push(start);
+                        self.nots.push(lx.off(i));
                         i = after;
                         continue;
                     }
@@ -277,7 +266,8 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             }
             if c == '(' {
                 self.deeper(i, "`(`")?;
-                self.frames.push(Frame::new(Some(lx.off(i))));
+                let frame = Frame::new(Some(lx.off(i)), self.terms.len(), self.nots.len());
+                self.frames.push(frame);
                 i = i.get(1..).unwrap_or("");
                 continue;
             }
@@ -285,19 +275,27 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                 return Err(PError::expected(i, "a condition"));
             }
             let (rest, atom) = lx.atom(i).map_err(unwrap_nom)?;
+            let span = Sp::new(lx.off(i), lx.off(rest));
             i = rest;
-            let mut operand = atom;
+            let mut operand = match atom {
+                Atom::Leaf(kind) => self.parts.push(kind, span),
+                Atom::Compare(c) => self.parts.compare(c, span),
+            };
             // Deliver the finished operand to its level; closing parentheses finish more.
             loop {
-                let frame = self.frame()?;
-                while let Some(start) = frame.nots.pop() {
-                    let span = Span::new(start, operand.span.end);
-                    operand = Expr::new(ExprKind::Not(Box::new(operand)), span);
+                let Some(frame) = self.frames.last_mut() else {
+                    return Err(PError::expected(i, "a condition"));
+                };
+                let end = self.parts.span_of(operand).end as usize;
+                while self.nots.len() > frame.nots_from {
+                    let Some(start) = self.nots.pop() else {
+                        break;
+                    };
+                    operand = self.parts.push(NodeKind::Not(operand), Sp::new(start, end));
                 }
-                let mut comments = std::mem::take(&mut frame.comments);
-                comments.append(&mut operand.comments);
-                operand.comments = comments;
-                frame.and_terms.push(operand);
+                let comments = std::mem::take(&mut frame.comments);
+                self.parts.attach(operand, comments);
+                self.terms.push(operand);
 
                 // Expecting AND, OR, `)` or the end.
                 i = lx.sp(i);
@@ -310,9 +308,8 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                         break;
                     }
                     Connective::Or => {
-                        let frame = self.frame()?;
-                        frame.close_and_chain();
-                        frame.comments = pending;
+                        self.close_and_chain();
+                        self.frame()?.comments = pending;
                         i = rest;
                         break;
                     }
@@ -328,22 +325,17 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                                 .hint("remove it, or add the `(` it was meant to close"),
                             ));
                         }
-                        let frame = self
-                            .frames
-                            .pop()
+                        let (frame, inner) = self
+                            .finish_frame()
                             .ok_or_else(|| PError::expected(i, "a condition"))?;
                         let open = frame.open.unwrap_or(0);
-                        let inner = frame
-                            .finish()
-                            .ok_or_else(|| PError::expected(i, "a condition"))?;
                         i = rest;
-                        let span = Span::new(open, lx.off(i));
-                        operand = Expr::new(
-                            ExprKind::Group(Box::new(Group {
-                                expr: inner,
-                                trailing_comments: pending,
-                            })),
-                            span,
+                        operand = self.parts.push(
+                            NodeKind::Group {
+                                inner,
+                                trailing: pending,
+                            },
+                            Sp::new(open, lx.off(i)),
                         );
                     }
                     Connective::End => {
@@ -359,14 +351,10 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                                 .related(open, "this `(` is never closed"),
                             ));
                         }
-                        let frame = self
-                            .frames
-                            .pop()
+                        let (_, root) = self
+                            .finish_frame()
                             .ok_or_else(|| PError::expected(i, "a condition"))?;
-                        let expr = frame
-                            .finish()
-                            .ok_or_else(|| PError::expected(i, "a condition"))?;
-                        return Ok((expr, pending));
+                        return Ok((root, pending));
                     }
                 }
             }
@@ -375,8 +363,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
 
     /// The nesting open now: groups plus `NOT`s waiting for their operand.
     fn frames_depth(&self) -> usize {
-        self.frames.len().saturating_sub(1)
-            + self.frames.iter().map(|f| f.nots.len()).sum::<usize>()
+        self.frames.len().saturating_sub(1) + self.nots.len()
     }
 
     fn connective(&self, i: &'a str) -> Result<(&'a str, Connective), PError<'a>> {

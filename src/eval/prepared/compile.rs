@@ -1,0 +1,561 @@
+//! Compiling a condition's tree: its nodes without parentheses, each leaf prepared (patterns
+//! compiled, literals read, attribute names lowered), repeated subtrees given memo slots, and
+//! the whole turned into a program of jumps between leaves. One pass over the tree's arrays;
+//! nothing is printed or copied but what the evaluator reads.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
+
+use super::super::glob::{Pattern, Syntax};
+use super::super::MAX_EVAL_DEPTH;
+use super::literals::{like_case, Literals, Test};
+use super::{
+    Attr, Compare, Fallback, Node, NodeKind, Prepared, PreparedOperand, Side, Step, ALLOW,
+    ATTRIBUTE_SLOTS, DENY, MEMO_SLOTS,
+};
+use crate::ast::tree::{self, AttrNode, OperandNode, OperandNodeKind, Run, Tree};
+use crate::ast::{same_leaf, AttributeName, Expr, ExprKind, Operator, Source};
+use crate::request::Key;
+
+fn index(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Compiles `tree` (see the module documentation).
+pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
+    enum Task {
+        Visit(u32, usize),
+        /// All `n` operands of this node are built and on `built`.
+        Join(u32, usize),
+    }
+    let mut p = Prepared {
+        tree: Arc::clone(tree),
+        nodes: Vec::with_capacity(tree.nodes.len()),
+        children: Vec::with_capacity(tree.lists.len()),
+        root: 0,
+        program: Vec::new(),
+        entry: DENY,
+        remembered: Vec::new(),
+    };
+    let mut sharing = Sharing::with_capacity(tree.nodes.len());
+    // Built nodes awaiting their parent, in order; no recursion, whatever the depth.
+    let mut built: Vec<u32> = Vec::new();
+    let mut tasks = vec![Task::Visit(tree.root, 0)];
+    let node = |id: u32| tree.nodes.get(id as usize);
+    while let Some(task) = tasks.pop() {
+        match task {
+            Task::Visit(mut id, depth) => {
+                // Parentheses are transparent.
+                while let Some(tree::Node {
+                    kind: tree::NodeKind::Group { inner, .. },
+                    ..
+                }) = node(id)
+                {
+                    id = *inner;
+                }
+                let Some(n) = node(id) else {
+                    built.push(p.push(Default::default(), NodeKind::TooDeep));
+                    sharing.add(None, None);
+                    continue;
+                };
+                if depth > MAX_EVAL_DEPTH {
+                    built.push(p.push(n.span.span(), NodeKind::TooDeep));
+                    sharing.add(None, None);
+                    continue;
+                }
+                match n.kind {
+                    tree::NodeKind::Or(run) | tree::NodeKind::And(run) => {
+                        let operands = tree.lists.get(run.range()).unwrap_or(&[]);
+                        tasks.push(Task::Join(id, operands.len()));
+                        tasks.extend(operands.iter().rev().map(|&x| Task::Visit(x, depth + 1)));
+                    }
+                    tree::NodeKind::Not(x) => {
+                        tasks.push(Task::Join(id, 1));
+                        tasks.push(Task::Visit(x, depth + 1));
+                    }
+                    _ => {
+                        let kind = p.leaf(id, n.kind);
+                        let at = p.push(n.span.span(), kind);
+                        let key = leaf_hash(Expr::new(tree, id).kind());
+                        let same = sharing.candidate(key).filter(|&first| {
+                            p.leaf_of(first).is_some_and(|other| {
+                                same_leaf(Expr::new(tree, id).kind(), Expr::new(tree, other).kind())
+                            })
+                        });
+                        sharing.add(Some(key), same);
+                        built.push(at);
+                    }
+                }
+            }
+            Task::Join(id, n) => {
+                let Some(tree_node) = node(id) else {
+                    // Never: the node was visited. Keeps the nodes and the groups in step.
+                    built.push(p.push(Default::default(), NodeKind::TooDeep));
+                    sharing.add(None, None);
+                    continue;
+                };
+                let at = built.len().saturating_sub(n);
+                let first = index(p.children.len());
+                p.children.extend(built.drain(at..));
+                let len = index(p.children.len()) - first;
+                let (kind, tag) = match tree_node.kind {
+                    // A NOT keeps its operand in the node, not in `children`.
+                    tree::NodeKind::Not(_) => (NodeKind::Not(p.children.pop().unwrap_or(0)), 0),
+                    tree::NodeKind::Or(_) => (NodeKind::Or { first, len }, 1),
+                    _ => (NodeKind::And { first, len }, 2),
+                };
+                let me = index(p.nodes.len());
+                let operands: &[u32] = match kind {
+                    NodeKind::Not(ref x) => std::slice::from_ref(x),
+                    _ => p.children.get(first as usize..).unwrap_or(&[]),
+                };
+                let key = sharing.inner_hash(tag, operands);
+                let same = key
+                    .and_then(|key| sharing.candidate(key))
+                    .filter(|&other| same_shape(&p, &sharing, other, tag, operands));
+                sharing.add(key, same);
+                sharing.adopt(me, operands);
+                built.push(p.push(tree_node.span.span(), kind));
+            }
+        }
+    }
+    p.root = built.pop().unwrap_or(0);
+    p.entry = p.compile(p.root, ALLOW, DENY, &sharing.slots());
+    p
+}
+
+/// Whether prepared node `other` has the shape `tag` over operands of the same groups as
+/// `operands`.
+fn same_shape(p: &Prepared, sharing: &Sharing, other: u32, tag: u8, operands: &[u32]) -> bool {
+    let theirs: &[u32] = match p.nodes.get(other as usize).map(|n| &n.kind) {
+        Some(NodeKind::Not(x)) if tag == 0 => std::slice::from_ref(x),
+        Some(&NodeKind::Or { first, len }) if tag == 1 => p.operands(first, len),
+        Some(&NodeKind::And { first, len }) if tag == 2 => p.operands(first, len),
+        _ => return false,
+    };
+    theirs.len() == operands.len()
+        && theirs
+            .iter()
+            .zip(operands)
+            .all(|(&a, &b)| sharing.group(a).is_some() && sharing.group(a) == sharing.group(b))
+}
+
+/// A hasher for shapes: a multiply-rotate mix, several times faster than SipHash on the leaves'
+/// texts. Shapes are not chosen by an attacker to collide, and a collision costs only a missed
+/// sharing: every hit is checked.
+#[derive(Default)]
+struct Mix(u64);
+
+impl Mix {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Mix {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            for (w, b) in word.iter_mut().zip(rest) {
+                *w = *b;
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The hash of a leaf's canonical content: equal for leaves [`same_leaf`] calls the same.
+fn leaf_hash(kind: ExprKind<'_>) -> u64 {
+    let mut h = Mix::default();
+    let operand = |o: crate::ast::Operand<'_>, h: &mut Mix| match o.kind {
+        crate::ast::OperandKind::Attribute(a) => {
+            h.write_u8(0);
+            a.source.hash(h);
+            a.name.hash(h);
+        }
+        crate::ast::OperandKind::Literal(l) => {
+            h.write_u8(1);
+            l.kind.hash(h);
+        }
+        crate::ast::OperandKind::Set(items) => {
+            h.write_u8(2);
+            h.write_usize(items.len());
+            for l in items.iter() {
+                l.kind.hash(h);
+            }
+        }
+    };
+    match kind {
+        ExprKind::ActionMatches(s) => {
+            h.write_u8(1);
+            s.value.hash(&mut h);
+        }
+        ExprKind::SubOperationMatches(s) => {
+            h.write_u8(2);
+            s.value.hash(&mut h);
+        }
+        ExprKind::Exists(a) => {
+            h.write_u8(3);
+            a.source.hash(&mut h);
+            a.name.hash(&mut h);
+        }
+        ExprKind::Compare(c) => {
+            h.write_u8(4);
+            c.operator.quantifier.hash(&mut h);
+            c.operator.base.hash(&mut h);
+            operand(c.left, &mut h);
+            operand(c.right, &mut h);
+        }
+        ExprKind::Or(_) | ExprKind::And(_) | ExprKind::Not(_) | ExprKind::Group(_) => {}
+    }
+    h.finish()
+}
+
+/// Groups the nodes that decide alike on every request: leaves with the same canonical text,
+/// and operators over the same groups. Conditions written in the portal repeat the guard
+/// `!(ActionMatches{…} AND !SubOperationMatches{…})` in every branch, and often the same
+/// comparison; a group met more than once gets a memo slot, and an evaluation decides it once.
+/// Evaluation has no side effects and stops at the first error, so a remembered decision is
+/// what deciding again would give.
+///
+/// Shapes are found by hash, and a hit is checked against the group's first node, so a
+/// collision only costs a missed sharing.
+struct Sharing {
+    /// Shape hash → the group first seen with it.
+    groups: HashMap<u64, u32, BuildHasherDefault<Mix>>,
+    /// Each group's first node.
+    first: Vec<u32>,
+    /// How many nodes each group has.
+    sizes: Vec<u32>,
+    /// Each node's group; `None` for a node never shared (one deeper than evaluation goes).
+    of: Vec<Option<u32>>,
+    /// Each node's parent, `None` for the root (or while not yet joined).
+    parents: Vec<Option<u32>>,
+}
+
+impl Sharing {
+    fn with_capacity(n: usize) -> Sharing {
+        Sharing {
+            groups: HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default()),
+            first: Vec::with_capacity(n),
+            sizes: Vec::with_capacity(n),
+            of: Vec::with_capacity(n),
+            parents: Vec::with_capacity(n),
+        }
+    }
+
+    /// The first node of the group whose shape hashes to `key`, if there is one.
+    fn candidate(&self, key: u64) -> Option<u32> {
+        let group = *self.groups.get(&key)?;
+        self.first.get(group as usize).copied()
+    }
+
+    /// The hash of an operator node: its kind and its operands' groups; `None` if an operand
+    /// has no group (it is then never shared).
+    fn inner_hash(&self, tag: u8, operands: &[u32]) -> Option<u64> {
+        let mut h = Mix::default();
+        h.write_u8(tag);
+        for &x in operands {
+            h.add(u64::from(self.group(x)?));
+        }
+        Some(h.finish())
+    }
+
+    /// Records the group of the next node: that of `same` (a node of the same shape, found
+    /// by `key`), else a new one; no group when `key` is `None`.
+    fn add(&mut self, key: Option<u64>, same: Option<u32>) {
+        let node = index(self.of.len());
+        let group = key.map(|key| {
+            match same.and_then(|s| self.group(s)) {
+                Some(g) => g,
+                None => {
+                    let g = index(self.sizes.len());
+                    self.sizes.push(0);
+                    self.first.push(node);
+                    // A collision keeps the first group under the key.
+                    self.groups.entry(key).or_insert(g);
+                    g
+                }
+            }
+        });
+        if let Some(n) = group.and_then(|g| self.sizes.get_mut(g as usize)) {
+            *n += 1;
+        }
+        self.of.push(group);
+        self.parents.push(None);
+    }
+
+    /// Records `parent` as the parent of each of `operands`.
+    fn adopt(&mut self, parent: u32, operands: &[u32]) {
+        for &x in operands {
+            if let Some(p) = self.parents.get_mut(x as usize) {
+                *p = Some(parent);
+            }
+        }
+    }
+
+    /// How many nodes the group of `node` has; a node without a group counts as one.
+    fn size_of(&self, node: Option<u32>) -> u32 {
+        node.and_then(|n| self.group(n))
+            .and_then(|g| self.sizes.get(g as usize).copied())
+            .unwrap_or(1)
+    }
+
+    /// The group of `node`, if it has one.
+    fn group(&self, node: u32) -> Option<u32> {
+        self.of.get(node as usize).copied().flatten()
+    }
+
+    /// The memo slot of each node: one per group decided more than once, first come first
+    /// served (bottom-up, left to right) while slots last; `None` for the others. A group is
+    /// decided more than once when it has more nodes than its parent's group: a group that
+    /// occurs only as the same operand of a shared parent is decided once, with the parent,
+    /// which remembers it (the portal's guard needs one slot, not one for each of its five
+    /// nodes).
+    fn slots(&self) -> Vec<Option<u8>> {
+        let n_groups = self.sizes.len();
+        let mut repeated = vec![false; n_groups];
+        for (node, parent) in self.parents.iter().enumerate() {
+            let node = Some(index(node));
+            let size = self.size_of(node);
+            if size >= 2 && size > self.size_of(*parent) {
+                if let Some(r) = node
+                    .and_then(|n| self.group(n))
+                    .and_then(|g| repeated.get_mut(g as usize))
+                {
+                    *r = true;
+                }
+            }
+        }
+        let mut of_group: Vec<Option<u8>> = vec![None; n_groups];
+        let mut used = 0;
+        self.of
+            .iter()
+            .map(|group| {
+                let group = (*group)?;
+                if !repeated.get(group as usize).copied().unwrap_or(false) {
+                    return None;
+                }
+                let slot = of_group.get_mut(group as usize)?;
+                if slot.is_none() && used < MEMO_SLOTS {
+                    *slot = Some(used);
+                    used += 1;
+                }
+                *slot
+            })
+            .collect()
+    }
+}
+
+impl Prepared {
+    fn push(&mut self, span: crate::span::Span, kind: NodeKind) -> u32 {
+        self.nodes.push(Node { span, kind });
+        index(self.nodes.len() - 1)
+    }
+
+    fn emit(&mut self, step: Step) -> u32 {
+        self.program.push(step);
+        index(self.program.len() - 1)
+    }
+
+    /// The tree node of prepared leaf `node`, if it is a leaf.
+    fn leaf_of(&self, node: u32) -> Option<u32> {
+        match self.nodes.get(node as usize)?.kind {
+            NodeKind::Action { leaf, .. }
+            | NodeKind::SubOperation { leaf, .. }
+            | NodeKind::Exists { leaf, .. }
+            | NodeKind::Compare { leaf, .. } => Some(leaf),
+            _ => None,
+        }
+    }
+
+    /// The operands of an `AND` or `OR`.
+    pub(super) fn operands(&self, first: u32, len: u32) -> &[u32] {
+        let start = first as usize;
+        self.children
+            .get(start..start + len as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Compiles `node` to steps that go to `yes` when it is true and to `no` when it is false,
+    /// and returns the first. Recursive, but the tree is cut at the evaluation depth guard.
+    fn compile(&mut self, node: u32, yes: u32, no: u32, slots: &[Option<u8>]) -> u32 {
+        let slot = slots.get(node as usize).copied().flatten();
+        let (body_yes, body_no) = match slot {
+            None => (yes, no),
+            Some(slot) => (
+                self.emit(Step::Remember {
+                    slot,
+                    value: true,
+                    next: yes,
+                }),
+                self.emit(Step::Remember {
+                    slot,
+                    value: false,
+                    next: no,
+                }),
+            ),
+        };
+        let start = match self.nodes.get(node as usize).map(|n| &n.kind) {
+            Some(&NodeKind::Not(x)) => self.compile(x, body_no, body_yes, slots),
+            Some(&NodeKind::Or { first, len }) => {
+                // The last operand decides; each earlier one decides if true, else goes on.
+                let mut next = body_no;
+                for k in (0..len).rev() {
+                    let x = self
+                        .operands(first, len)
+                        .get(k as usize)
+                        .copied()
+                        .unwrap_or(0);
+                    next = self.compile(x, body_yes, next, slots);
+                }
+                next
+            }
+            Some(&NodeKind::And { first, len }) => {
+                // The last operand decides; each earlier one decides if false, else goes on.
+                let mut next = body_yes;
+                for k in (0..len).rev() {
+                    let x = self
+                        .operands(first, len)
+                        .get(k as usize)
+                        .copied()
+                        .unwrap_or(0);
+                    next = self.compile(x, next, body_no, slots);
+                }
+                next
+            }
+            _ => self.emit(Step::Leaf {
+                node,
+                yes: body_yes,
+                no: body_no,
+            }),
+        };
+        match slot {
+            None => start,
+            Some(slot) => self.emit(Step::Recall {
+                slot,
+                yes,
+                no,
+                start,
+            }),
+        }
+    }
+
+    /// The node of leaf `id` of the tree, of kind `kind`.
+    fn leaf(&mut self, id: u32, kind: tree::NodeKind) -> NodeKind {
+        let tree = Arc::clone(&self.tree);
+        let text: &str = &tree.text;
+        match kind {
+            tree::NodeKind::ActionMatches(p) => NodeKind::Action {
+                leaf: id,
+                pattern: Pattern::new(p.value.of(text), Syntax::Action, true),
+            },
+            tree::NodeKind::SubOperationMatches(p) => NodeKind::SubOperation {
+                leaf: id,
+                value: p.value.of(text).into(),
+            },
+            tree::NodeKind::Exists(a) => NodeKind::Exists {
+                leaf: id,
+                attribute: self.attribute(a),
+            },
+            tree::NodeKind::Compare(at) => {
+                let Some(c) = tree.comparisons.get(at as usize) else {
+                    return NodeKind::TooDeep;
+                };
+                let family = c.base.family();
+                let mut side =
+                    |o: OperandNode, patterns: Option<bool>| Side {
+                        span: o.span.span(),
+                        operand: match o.kind {
+                            OperandNodeKind::Attribute(a) => {
+                                PreparedOperand::Attribute(self.attribute(a))
+                            }
+                            OperandNodeKind::Literal(l) => PreparedOperand::Literals(
+                                Literals::new(&tree, Some(l), Run::default(), family, patterns),
+                            ),
+                            OperandNodeKind::Set(run) => PreparedOperand::Literals(Literals::new(
+                                &tree, None, run, family, patterns,
+                            )),
+                        },
+                    };
+                let (test, negate) = Test::of(c.base);
+                let left = side(c.left, None);
+                let right = side(c.right, like_case(c.base));
+                NodeKind::Compare {
+                    leaf: id,
+                    comparison: Box::new(Compare {
+                        operator: Operator {
+                            quantifier: c.quantifier,
+                            base: c.base,
+                            span: c.operator_span.span(),
+                        },
+                        test,
+                        negate,
+                        left,
+                        right,
+                    }),
+                }
+            }
+            // Not leaves: `compile` builds them from their operands.
+            tree::NodeKind::Or(_)
+            | tree::NodeKind::And(_)
+            | tree::NodeKind::Not(_)
+            | tree::NodeKind::Group { .. } => NodeKind::TooDeep,
+        }
+    }
+
+    /// An attribute reference prepared, with a memo slot if one is free or it has one.
+    fn attribute(&mut self, a: AttrNode) -> Attr {
+        let name = a.name.view(&self.tree.text);
+        let plain = |wanted: &str| matches!(name, AttributeName::Plain(n) if n.eq_ignore_ascii_case(wanted));
+        let fallback = match a.source {
+            Source::Environment if plain("UtcNow") => Fallback::Now,
+            Source::Request if plain("subOperation") => Fallback::SubOperations,
+            _ => Fallback::None,
+        };
+        let key = Key::new(&name);
+        let found = self
+            .remembered
+            .iter()
+            .position(|(source, k)| *source == a.source && *k == key);
+        let slot = match found {
+            Some(i) => u8::try_from(i).ok(),
+            None if self.remembered.len() < ATTRIBUTE_SLOTS => {
+                self.remembered.push((a.source, key.clone()));
+                u8::try_from(self.remembered.len() - 1).ok()
+            }
+            None => None,
+        };
+        Attr {
+            source: a.source,
+            key,
+            slot,
+            fallback,
+            written: a,
+        }
+    }
+}
