@@ -1,7 +1,7 @@
 //! The syntax tree of a condition.
 //!
 //! A [`Condition`] owns its text once and its tree as a few flat arrays (nodes, operand lists,
-//! comparisons, literals, comment spans); every name and literal is a range of the text, since
+//! set values, comment spans); every name and literal is a range of the text, since
 //! the language has no escape sequences. Parsing therefore allocates per array, not per node,
 //! and a tree of any depth drops without recursion. The tree is read through borrowed views,
 //! [`Expr`] and the types it hands out, which are small `Copy` values made on demand.
@@ -252,18 +252,15 @@ impl<'c> Expr<'c> {
                 ExprKind::SubOperationMatches(StringLiteral::new(tree, s))
             }
             NodeKind::Exists(a) => ExprKind::Exists(AttributeRef::new(tree, a)),
-            NodeKind::Compare(at) => match tree.comparisons.get(at as usize) {
-                Some(c) => ExprKind::Compare(Comparison {
-                    left: Operand::new(tree, c.left),
-                    operator: Operator {
-                        quantifier: c.quantifier,
-                        base: c.base,
-                        span: c.operator_span.span(),
-                    },
-                    right: Operand::new(tree, c.right),
-                }),
-                None => ExprKind::Or(Exprs { tree, ids: &[] }),
-            },
+            NodeKind::Compare(c) => ExprKind::Compare(Comparison {
+                left: Operand::new(tree, c.left),
+                operator: Operator {
+                    quantifier: c.quantifier,
+                    base: c.base,
+                    span: c.operator_span.span(),
+                },
+                right: Operand::new(tree, c.right),
+            }),
         }
     }
 

@@ -114,7 +114,7 @@ impl Builder {
             operator_span: Sp::default(),
             right: self.operand(right),
         };
-        NodeId(self.parts.compare(c, Sp::default()))
+        self.node(NodeKind::Compare(c))
     }
 
     /// `NOT x`.

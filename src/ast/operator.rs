@@ -48,6 +48,15 @@ macro_rules! operators {
                 }
             }
 
+            /// The operator spelt exactly `name`, the canonical way: one string match, which
+            /// the compiler turns into a comparison of lengths and bytes.
+            fn from_canonical(name: &str) -> Option<BaseOperator> {
+                match name {
+                    $(stringify!($variant) => Some(BaseOperator::$variant),)*
+                    _ => None,
+                }
+            }
+
             /// Whether Microsoft documents a `ForAnyOfAnyValues:`-style quantified form of it.
             pub fn quantifiable(self) -> bool {
                 match self {
@@ -92,10 +101,12 @@ operators! {
 impl BaseOperator {
     /// Looks an operator up by name, ignoring ASCII case (the authoring superset accepts any case).
     pub fn from_name(name: &str) -> Option<BaseOperator> {
-        BaseOperator::ALL
-            .iter()
-            .copied()
-            .find(|op| op.name().eq_ignore_ascii_case(name))
+        BaseOperator::from_canonical(name).or_else(|| {
+            BaseOperator::ALL
+                .iter()
+                .copied()
+                .find(|op| op.name().eq_ignore_ascii_case(name))
+        })
     }
 }
 
@@ -149,10 +160,16 @@ impl Quantifier {
 
     /// Looks a quantifier up by name, ignoring ASCII case.
     pub fn from_name(name: &str) -> Option<Quantifier> {
-        Quantifier::ALL
-            .iter()
-            .copied()
-            .find(|q| q.name().eq_ignore_ascii_case(name))
+        match name {
+            "ForAnyOfAnyValues" => Some(Quantifier::ForAnyOfAnyValues),
+            "ForAllOfAnyValues" => Some(Quantifier::ForAllOfAnyValues),
+            "ForAnyOfAllValues" => Some(Quantifier::ForAnyOfAllValues),
+            "ForAllOfAllValues" => Some(Quantifier::ForAllOfAllValues),
+            _ => Quantifier::ALL
+                .iter()
+                .copied()
+                .find(|q| q.name().eq_ignore_ascii_case(name)),
+        }
     }
 }
 

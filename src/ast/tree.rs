@@ -106,8 +106,8 @@ pub(crate) enum NodeKind {
     ActionMatches(StrNode),
     SubOperationMatches(StrNode),
     Exists(AttrNode),
-    /// Into [`Tree::comparisons`].
-    Compare(u32),
+    /// In the node: one array for every node, so a parse allocates one array the fewer.
+    Compare(CompareNode),
 }
 
 /// A quoted string: its body and the whole literal.
@@ -181,7 +181,6 @@ pub(crate) struct Tree {
     pub nodes: Vec<Node>,
     /// The operands of every `AND` and `OR`, each node's a run.
     pub lists: Vec<u32>,
-    pub comparisons: Vec<CompareNode>,
     /// The values of every set, each set's a run.
     pub literals: Vec<LitNode>,
     /// Every comment, in source order (for a parsed condition).
@@ -198,20 +197,17 @@ pub(crate) struct Tree {
 pub(crate) struct Parts {
     pub nodes: Vec<Node>,
     pub lists: Vec<u32>,
-    pub comparisons: Vec<CompareNode>,
     pub literals: Vec<LitNode>,
     pub comments: Vec<Sp>,
 }
 
 impl Parts {
-    /// Room for a condition of `len` bytes: the portal's conditions hold a node every 40 bytes
-    /// or so, and a comparison every 120.
+    /// Room for a condition of `len` bytes: the portal's conditions hold a node every 30 bytes
+    /// or so.
     pub fn for_text(len: usize) -> Parts {
-        let nodes = len / 32 + 4;
         Parts {
-            nodes: Vec::with_capacity(nodes),
-            lists: Vec::with_capacity(nodes),
-            comparisons: Vec::with_capacity(len / 96 + 1),
+            nodes: Vec::with_capacity(len / 24 + 4),
+            lists: Vec::new(),
             literals: Vec::new(),
             comments: Vec::new(),
         }
@@ -227,19 +223,16 @@ impl Parts {
         u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// Adds a comparison node.
-    pub fn compare(&mut self, c: CompareNode, span: Sp) -> u32 {
-        let at = u32::try_from(self.comparisons.len()).unwrap_or(u32::MAX);
-        self.comparisons.push(c);
-        self.push(NodeKind::Compare(at), span)
-    }
-
     /// Adds an `AND` or `OR` over `operands`, spanning them.
     pub fn chain(&mut self, or: bool, operands: &[u32]) -> u32 {
         let span = match (operands.first(), operands.last()) {
             (Some(&a), Some(&b)) => self.span_of(a).cover(self.span_of(b)),
             _ => Sp::default(),
         };
+        if self.lists.capacity() == 0 {
+            // The first chain: room for every node as an operand once.
+            self.lists.reserve(self.nodes.capacity());
+        }
         let first = self.lists.len();
         self.lists.extend_from_slice(operands);
         let run = Run::between(first, self.lists.len());
@@ -272,7 +265,6 @@ impl Parts {
             text,
             nodes: self.nodes,
             lists: self.lists,
-            comparisons: self.comparisons,
             literals: self.literals,
             comments: self.comments,
             notes,

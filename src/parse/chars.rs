@@ -3,8 +3,60 @@
 /// Characters of a bare word: keywords, operators (`ForAnyOfAnyValues:GuidEquals`), booleans,
 /// integers (`-5`) and GUIDs.
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')
+    u8::try_from(c).is_ok_and(is_word_byte)
 }
+
+/// [`is_word_char`] of one byte of the text.
+#[inline]
+pub(crate) fn is_word_byte(b: u8) -> bool {
+    class(b) & WORD != 0
+}
+
+/// Whether `b` can be part of a source name or an operator name (`Quantifier:Base`).
+#[inline]
+pub(crate) fn is_operator_byte(b: u8) -> bool {
+    class(b) & OPERATOR != 0
+}
+
+/// Whether `b` can be part of a source name (`@Resource`).
+#[inline]
+pub(crate) fn is_source_byte(b: u8) -> bool {
+    class(b) & SOURCE != 0
+}
+
+const WORD: u8 = 1;
+const OPERATOR: u8 = 2;
+const SOURCE: u8 = 4;
+
+/// The classes of each byte: one table read a byte, where the tests they stand for take
+/// several comparisons.
+fn class(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0u8;
+    loop {
+        let name = b.is_ascii_alphanumeric() || b == b'_';
+        let mut class = 0;
+        if name || matches!(b, b'.' | b':' | b'-') {
+            class |= WORD;
+        }
+        if name || b == b':' {
+            class |= OPERATOR;
+        }
+        if name {
+            class |= SOURCE;
+        }
+        table[b as usize] = class;
+        if b == 255 {
+            break;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// Space characters other than space, tab, CR and LF that text pasted from web pages and rich
 /// editors carries. The parser reads them as whitespace; `check` reports them.

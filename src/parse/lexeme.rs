@@ -9,11 +9,11 @@
 
 use std::cell::{Cell, RefCell};
 
-use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::char;
 use nom::IResult;
 
-pub(crate) use super::chars::{is_unusual_space, is_word_char};
+use super::chars::{is_operator_byte, is_source_byte};
+pub(crate) use super::chars::{is_unusual_space, is_word_byte, is_word_char};
 use super::error::{did_you_mean, PError, Specific};
 use crate::ast::operator::UNSUPPORTED_OPERATORS;
 use crate::ast::tree::{
@@ -34,6 +34,15 @@ pub(crate) type PResult<'a, T> = IResult<&'a str, T, PError<'a>>;
 /// character is not ASCII.
 fn string_body_len(s: &str) -> usize {
     let bytes = s.as_bytes();
+    // The usual case, the body printable ASCII up to the `'`: one search, one test.
+    if let Some(quote) = memchr::memchr(b'\'', bytes) {
+        let plain = bytes
+            .get(..quote)
+            .is_some_and(|body| !any_byte(body, |b| ((b < 0x20) & (b != b'\t')) | (b >= 0x7f)));
+        if plain {
+            return quote;
+        }
+    }
     let mut at = 0;
     while let Some(&b) = bytes.get(at) {
         if b == b'\'' || (b < 0x20 && b != b'\t') || b == 0x7f {
@@ -62,6 +71,20 @@ fn expected<'a, T>(at: &'a str, what: &'static str) -> PResult<'a, T> {
     Err(nom::Err::Failure(PError::expected(at, what)))
 }
 
+/// Whether any byte of `bytes` passes `pass`. It tests every byte, without stopping at the
+/// first that passes, so that the compiler tests many at once.
+#[inline]
+fn any_byte(bytes: &[u8], pass: impl Fn(u8) -> bool) -> bool {
+    bytes.iter().fold(0u8, |found, &b| found | u8::from(pass(b))) != 0
+}
+
+/// `i` split after its longest prefix of bytes that `pass` (an ASCII class, so the split falls
+/// on a character boundary).
+fn ascii_run(i: &str, pass: impl Fn(u8) -> bool) -> (&str, &str) {
+    let len = i.bytes().position(|b| !pass(b)).unwrap_or(i.len());
+    i.split_at_checked(len).unwrap_or((i, ""))
+}
+
 fn peek(i: &str) -> Option<char> {
     i.chars().next()
 }
@@ -85,13 +108,6 @@ pub(crate) struct Lexer<'a> {
     literals: RefCell<Vec<LitNode>>,
     /// The most values a set may hold.
     max_set_len: usize,
-}
-
-/// An atom as the lexer reads it: a leaf node, a comparison apart (the tree keeps comparisons
-/// in an array of their own).
-pub(crate) enum Atom {
-    Leaf(NodeKind),
-    Compare(CompareNode),
 }
 
 impl<'a> Lexer<'a> {
@@ -157,6 +173,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Skips whitespace and comments, recording comments and unusual spaces.
+    #[inline]
     pub fn sp(&self, mut i: &'a str) -> &'a str {
         loop {
             let blank = i
@@ -206,10 +223,7 @@ impl<'a> Lexer<'a> {
     pub fn word(&self, i: &'a str) -> PResult<'a, &'a str> {
         // Word characters are ASCII, so the word ends at the first byte that is not one: no
         // character is decoded.
-        let len = i
-            .bytes()
-            .take_while(|&b| is_word_char(char::from(b)))
-            .count();
+        let len = i.bytes().position(|b| !is_word_byte(b)).unwrap_or(i.len());
         match i.split_at_checked(len) {
             Some((w, rest)) if len > 0 => Ok((rest, w)),
             _ => Err(nom::Err::Error(nom::error::ParseError::from_error_kind(
@@ -320,7 +334,7 @@ impl<'a> Lexer<'a> {
     /// `@Source[name]`.
     pub fn attribute(&self, i: &'a str) -> PResult<'a, AttrNode> {
         let (after_at, _) = char('@')(i)?;
-        let (r, name) = take_while(|c: char| c.is_ascii_alphanumeric() || c == '_')(after_at)?;
+        let (name, r) = ascii_run(after_at, is_source_byte);
         let Some(source) = Source::from_name(name) else {
             let hint = match did_you_mean(name, Source::ALL.iter().map(|s| s.name())) {
                 Some(s) => format!("did you mean `@{s}`?"),
@@ -356,13 +370,17 @@ impl<'a> Lexer<'a> {
         }
         let open = r;
         let name_start = skip_char(r);
-        // One pass in the usual case: the name runs to `]` without an ASCII control character.
-        let is_control_byte = |b: u8| b < 0x20 || b == 0x7f;
-        let stop = name_start
-            .bytes()
-            .position(|b| b == b']' || is_control_byte(b));
-        let clean = stop.is_some_and(|at| name_start.as_bytes().get(at) == Some(&b']'));
-        let end = match stop {
+        // The usual case: `]` closes the name, and no byte before it is a control character or
+        // outside ASCII (which may be one): found with a vectorised scan and one test of the
+        // name's bytes together.
+        let bytes = name_start.as_bytes();
+        let close = memchr::memchr(b']', bytes);
+        let clean = close.is_some_and(|at| {
+            bytes
+                .get(..at)
+                .is_some_and(|name| !any_byte(name, |b| (b < 0x20) | (b >= 0x7f)))
+        });
+        let end = match close {
             Some(at) if clean => at,
             _ => name_start
                 .bytes()
@@ -382,8 +400,7 @@ impl<'a> Lexer<'a> {
             );
         }
         let control = |c: char| c.is_control();
-        let has_control = (!clean && text.bytes().any(is_control_byte))
-            || (!text.is_ascii() && text.chars().any(control));
+        let has_control = !clean && text.chars().any(control);
         if has_control {
             if let Some((pos, _)) = text.char_indices().find(|(_, c)| control(*c)) {
                 return self.unexpected(name_start.get(pos..).unwrap_or(name_start), "`]`");
@@ -549,7 +566,12 @@ impl<'a> Lexer<'a> {
                 );
             }
             let (rest, item) = self.literal(r)?;
-            self.literals.borrow_mut().push(item);
+            let mut literals = self.literals.borrow_mut();
+            if literals.capacity() == 0 {
+                literals.reserve(16);
+            }
+            literals.push(item);
+            drop(literals);
             count += 1;
             r = self.sp(rest);
             match peek(r) {
@@ -600,13 +622,10 @@ impl<'a> Lexer<'a> {
             OperandNodeKind::Attribute(_) => "an attribute",
             _ => "a value",
         };
-        let (rest, w) = match take_while1::<_, _, PError<'a>>(|c: char| {
-            c.is_ascii_alphanumeric() || c == ':' || c == '_'
-        })(i)
-        {
-            Ok(ok) => ok,
-            Err(_) => return fail(i, missing_operator(i, after_what)),
-        };
+        let (w, rest) = ascii_run(i, is_operator_byte);
+        if w.is_empty() {
+            return fail(i, missing_operator(i, after_what));
+        }
         if ["AND", "OR", "NOT"]
             .iter()
             .any(|k| w.eq_ignore_ascii_case(k))
@@ -614,7 +633,11 @@ impl<'a> Lexer<'a> {
             return fail(i, missing_operator(i, after_what));
         }
         let span = self.range(i, rest);
-        let (quantifier, base_word, base_at) = match w.split_once(':') {
+        let colon = w
+            .bytes()
+            .position(|b| b == b':')
+            .and_then(|at| Some((w.get(..at)?, w.get(at + 1..)?)));
+        let (quantifier, base_word, base_at) = match colon {
             Some((q, b)) => {
                 let Some(quantifier) = Quantifier::from_name(q) else {
                     return fail(
@@ -690,7 +713,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `left Operator right`.
-    pub fn comparison(&self, i: &'a str) -> PResult<'a, Atom> {
+    pub fn comparison(&self, i: &'a str) -> PResult<'a, NodeKind> {
         let (r, left) = self.operand(i)?;
         let r = self.sp(r);
         let (r, (quantifier, base, operator_span)) = self.operator(r, &left)?;
@@ -698,7 +721,7 @@ impl<'a> Lexer<'a> {
         let (rest, right) = self.operand(r)?;
         Ok((
             rest,
-            Atom::Compare(CompareNode {
+            NodeKind::Compare(CompareNode {
                 left,
                 quantifier,
                 base,
@@ -747,7 +770,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// An atom: a function operator, `Exists`, or a comparison.
-    pub fn atom(&self, i: &'a str) -> PResult<'a, Atom> {
+    pub fn atom(&self, i: &'a str) -> PResult<'a, NodeKind> {
         if peek(i).is_some_and(|c| c.is_ascii_alphabetic()) {
             if let Ok((after, w)) = self.word(i) {
                 let function = if self.is_keyword(w, after, "ActionMatches") {
@@ -769,7 +792,7 @@ impl<'a> Lexer<'a> {
                     } else {
                         NodeKind::SubOperationMatches(arg)
                     };
-                    return Ok((rest, Atom::Leaf(kind)));
+                    return Ok((rest, kind));
                 }
                 if self.is_keyword(w, after, "Exists") {
                     let r = self.sp(after);
@@ -786,7 +809,7 @@ impl<'a> Lexer<'a> {
                         );
                     }
                     let (rest, a) = self.attribute(r)?;
-                    return Ok((rest, Atom::Leaf(NodeKind::Exists(a))));
+                    return Ok((rest, NodeKind::Exists(a)));
                 }
                 if ["AND", "OR"].iter().any(|k| w.eq_ignore_ascii_case(k)) {
                     return expected(i, "a condition");
@@ -968,9 +991,13 @@ pub(crate) fn interpret_attribute_name(
     text: &str,
 ) -> Result<AttributeName<'_>, Box<(Specific, usize)>> {
     // The characters of the markers, all ASCII: searched as bytes, not decoded as characters.
+    // `$` and `&` differ only in bit 1, as do `<` and `>`: two comparisons a byte.
+    let is_marker = |b: u8| ((b | 2) == b'&') | ((b | 2) == b'>');
     let marker_at = |s: &str| {
-        s.bytes()
-            .position(|b| matches!(b, b'<' | b'>' | b'$' | b'&'))
+        if !any_byte(s.as_bytes(), is_marker) {
+            return None;
+        }
+        s.bytes().position(is_marker)
     };
     if let Some(rest) = text.strip_suffix(KEY_CASE_SENSITIVE_MARKER) {
         if let Some((attribute, key)) = rest.split_once(':') {

@@ -17,7 +17,7 @@ pub use self::error::{ParseError, ParseErrorKind, Related};
 
 use self::chars::is_word_char;
 use self::error::{PError, Specific};
-use self::lexeme::{Atom, Lexer};
+use self::lexeme::Lexer;
 use crate::ast::tree::{NodeKind, Parts, Run, Sp, MAX_TEXT};
 use crate::ast::Condition;
 
@@ -81,7 +81,9 @@ pub fn parse_with(src: &str, options: &ParseOptions) -> Result<Condition, ParseE
     let lexer = Lexer::new(src, options.max_set_len);
     let max_depth = options.max_depth.min(MAX_DEPTH_LIMIT);
     let mut parser = ExprParser::new(&lexer, max_depth, src.len());
-    let (root, trailing) = parser.run().map_err(|e| e.into_parse_error(src))?;
+    let parsed = parser.run();
+    parser.scratch.give_back();
+    let (root, trailing) = parsed.map_err(|e| e.into_parse_error(src))?;
     let mut parts = parser.parts;
     let (notes, comments, literals) = lexer.into_parts();
     parts.comments = comments;
@@ -137,30 +139,64 @@ enum Connective {
     End,
 }
 
-struct ExprParser<'l, 'a> {
-    lx: &'l Lexer<'a>,
-    max_depth: usize,
+/// The parser's working stacks. They are empty between parses, so each thread keeps one set
+/// and lends it to the next parse: a parse allocates only the tree it returns.
+#[derive(Default)]
+struct Scratch {
     /// Open groups; never empty while parsing.
     frames: Vec<Frame>,
     /// The operands of every open level, the innermost last.
     terms: Vec<u32>,
     /// The start offsets of the `NOT`s of every open level waiting for their operand.
     nots: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+/// The most entries a lent stack keeps for the next parse; a hostile input's deep stacks are
+/// freed instead.
+const SCRATCH_KEPT: usize = 1024;
+
+impl Scratch {
+    /// This thread's stacks, or new ones.
+    fn lend() -> Scratch {
+        SCRATCH.try_with(|s| s.take()).unwrap_or_default()
+    }
+
+    /// Returns the stacks to this thread, emptied.
+    fn give_back(&mut self) {
+        let mut kept = std::mem::take(self);
+        if kept.frames.capacity() > SCRATCH_KEPT
+            || kept.terms.capacity() > SCRATCH_KEPT
+            || kept.nots.capacity() > SCRATCH_KEPT
+        {
+            return;
+        }
+        kept.frames.clear();
+        kept.terms.clear();
+        kept.nots.clear();
+        let _ = SCRATCH.try_with(|s| s.set(kept));
+    }
+}
+
+struct ExprParser<'l, 'a> {
+    lx: &'l Lexer<'a>,
+    max_depth: usize,
+    scratch: Scratch,
     /// The tree being built.
     parts: Parts,
 }
 
 impl<'l, 'a> ExprParser<'l, 'a> {
     fn new(lx: &'l Lexer<'a>, max_depth: usize, len: usize) -> Self {
-        // Room for the nesting of written conditions, which seldom pass 8 levels.
-        let mut frames = Vec::with_capacity(8);
-        frames.push(Frame::new(None, 0, 0));
+        let mut scratch = Scratch::lend();
+        scratch.frames.push(Frame::new(None, 0, 0));
         ExprParser {
             lx,
             max_depth,
-            frames,
-            terms: Vec::with_capacity(16),
-            nots: Vec::with_capacity(8),
+            scratch,
             parts: Parts::for_text(len),
         }
     }
@@ -169,7 +205,8 @@ impl<'l, 'a> ExprParser<'l, 'a> {
         // The bottom frame is only removed when parsing ends, so this cannot fail; the error
         // keeps the library free of panics all the same.
         let at = self.lx.src;
-        self.frames
+        self.scratch
+            .frames
             .last_mut()
             .ok_or_else(|| PError::expected(at, "an expression"))
     }
@@ -193,33 +230,33 @@ impl<'l, 'a> ExprParser<'l, 'a> {
     /// Ends the current `AND` chain of the innermost level: its operands become one operand
     /// of the level's `OR` chain.
     fn close_and_chain(&mut self) {
-        let Some(frame) = self.frames.last_mut() else {
+        let Some(frame) = self.scratch.frames.last_mut() else {
             return;
         };
         let from = frame.and_from;
-        if self.terms.len() > from + 1 {
+        if self.scratch.terms.len() > from + 1 {
             let node = self
                 .parts
-                .chain(false, self.terms.get(from..).unwrap_or(&[]));
-            self.terms.truncate(from);
-            self.terms.push(node);
+                .chain(false, self.scratch.terms.get(from..).unwrap_or(&[]));
+            self.scratch.terms.truncate(from);
+            self.scratch.terms.push(node);
         }
-        frame.and_from = self.terms.len();
+        frame.and_from = self.scratch.terms.len();
     }
 
     /// Closes the innermost level: its expression, if it has one.
     fn finish_frame(&mut self) -> Option<(Frame, u32)> {
         self.close_and_chain();
-        let frame = self.frames.pop()?;
+        let frame = self.scratch.frames.pop()?;
         let from = frame.or_from;
-        let node = match self.terms.len().checked_sub(from)? {
+        let node = match self.scratch.terms.len().checked_sub(from)? {
             0 => return None,
-            1 => *self.terms.last()?,
+            1 => *self.scratch.terms.last()?,
             _ => self
                 .parts
-                .chain(true, self.terms.get(from..).unwrap_or(&[])),
+                .chain(true, self.scratch.terms.get(from..).unwrap_or(&[])),
         };
-        self.terms.truncate(from);
+        self.scratch.terms.truncate(from);
         Some((frame, node))
     }
 
@@ -234,7 +271,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             frame.comments = frame.comments.then(comments);
             let Some(c) = i.chars().next() else {
                 let nothing_yet =
-                    self.frames.len() == 1 && self.nots.is_empty() && self.terms.is_empty();
+                    self.scratch.frames.len() == 1 && self.scratch.nots.is_empty() && self.scratch.terms.is_empty();
                 if nothing_yet {
                     return Err(PError::specific(
                         lx.src,
@@ -250,7 +287,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             };
             if c == '!' {
                 self.deeper(i, "`!`")?;
-                self.nots.push(lx.off(i));
+                self.scratch.nots.push(lx.off(i));
                 i = i.get(1..).unwrap_or("");
                 continue;
             }
@@ -258,7 +295,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                 if let Ok((after, w)) = lx.word(i) {
                     if lx.is_keyword(w, after, "NOT") {
                         self.deeper(i, "`NOT`")?;
-                        self.nots.push(lx.off(i));
+                        self.scratch.nots.push(lx.off(i));
                         i = after;
                         continue;
                     }
@@ -266,8 +303,8 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             }
             if c == '(' {
                 self.deeper(i, "`(`")?;
-                let frame = Frame::new(Some(lx.off(i)), self.terms.len(), self.nots.len());
-                self.frames.push(frame);
+                let frame = Frame::new(Some(lx.off(i)), self.scratch.terms.len(), self.scratch.nots.len());
+                self.scratch.frames.push(frame);
                 i = i.get(1..).unwrap_or("");
                 continue;
             }
@@ -277,25 +314,22 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             let (rest, atom) = lx.atom(i).map_err(unwrap_nom)?;
             let span = Sp::new(lx.off(i), lx.off(rest));
             i = rest;
-            let mut operand = match atom {
-                Atom::Leaf(kind) => self.parts.push(kind, span),
-                Atom::Compare(c) => self.parts.compare(c, span),
-            };
+            let mut operand = self.parts.push(atom, span);
             // Deliver the finished operand to its level; closing parentheses finish more.
             loop {
-                let Some(frame) = self.frames.last_mut() else {
+                let Some(frame) = self.scratch.frames.last_mut() else {
                     return Err(PError::expected(i, "a condition"));
                 };
                 let end = self.parts.span_of(operand).end as usize;
-                while self.nots.len() > frame.nots_from {
-                    let Some(start) = self.nots.pop() else {
+                while self.scratch.nots.len() > frame.nots_from {
+                    let Some(start) = self.scratch.nots.pop() else {
                         break;
                     };
                     operand = self.parts.push(NodeKind::Not(operand), Sp::new(start, end));
                 }
                 let comments = std::mem::take(&mut frame.comments);
                 self.parts.attach(operand, comments);
-                self.terms.push(operand);
+                self.scratch.terms.push(operand);
 
                 // Expecting AND, OR, `)` or the end.
                 i = lx.sp(i);
@@ -314,7 +348,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                         break;
                     }
                     Connective::Close => {
-                        if self.frames.len() == 1 {
+                        if self.scratch.frames.len() == 1 {
                             return Err(PError::specific(
                                 i,
                                 Specific::new(
@@ -339,7 +373,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
                         );
                     }
                     Connective::End => {
-                        if let Some(open) = self.frames.last().and_then(|f| f.open) {
+                        if let Some(open) = self.scratch.frames.last().and_then(|f| f.open) {
                             return Err(PError::specific(
                                 i,
                                 Specific::new(
@@ -363,7 +397,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
 
     /// The nesting open now: groups plus `NOT`s waiting for their operand.
     fn frames_depth(&self) -> usize {
-        self.frames.len().saturating_sub(1) + self.nots.len()
+        self.scratch.frames.len().saturating_sub(1) + self.scratch.nots.len()
     }
 
     fn connective(&self, i: &'a str) -> Result<(&'a str, Connective), PError<'a>> {
@@ -391,7 +425,7 @@ impl<'l, 'a> ExprParser<'l, 'a> {
     }
 
     fn unexpected_after_operand(&self, i: &'a str) -> PError<'a> {
-        let what = if self.frames.len() > 1 {
+        let what = if self.scratch.frames.len() > 1 {
             "`AND`, `OR` or `)`"
         } else {
             "`AND`, `OR` or the end of the condition"

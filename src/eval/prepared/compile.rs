@@ -482,10 +482,7 @@ impl Prepared {
                 leaf: id,
                 attribute: self.attribute(a),
             },
-            tree::NodeKind::Compare(at) => {
-                let Some(c) = tree.comparisons.get(at as usize) else {
-                    return NodeKind::TooDeep;
-                };
+            tree::NodeKind::Compare(c) => {
                 let family = c.base.family();
                 let mut side =
                     |o: OperandNode, patterns: Option<bool>| Side {
