@@ -215,6 +215,27 @@ pub(crate) enum Key {
 }
 
 impl Key {
+    /// Whether `name` prepares to this key: the same name but for the case of the parts
+    /// matched ignoring it. Allocates nothing.
+    pub(crate) fn is(&self, name: &AttributeName) -> bool {
+        match (self, name) {
+            (Key::Plain { name: n, .. }, AttributeName::Plain(p)) => {
+                n.lower.eq_ignore_ascii_case(p)
+            }
+            (
+                Key::KeyValue { attribute, key },
+                AttributeName::KeyValue {
+                    attribute: a,
+                    key: k,
+                },
+            ) => attribute.lower.eq_ignore_ascii_case(a) && key == k,
+            (Key::Keys { attribute }, AttributeName::Keys { attribute: a }) => {
+                attribute.lower.eq_ignore_ascii_case(a)
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn new(name: &AttributeName) -> Key {
         match name {
             AttributeName::Plain(plain) => {

@@ -62,10 +62,7 @@ fn hash_inside_a_string_is_not_a_comment() {
 
 #[test]
 fn string_holds_non_ascii_text() {
-    assert_eq!(
-        right_literal("'café ☕'"),
-        LiteralKind::String("café ☕")
-    );
+    assert_eq!(right_literal("'café ☕'"), LiteralKind::String("café ☕"));
 }
 
 #[test]

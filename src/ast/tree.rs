@@ -25,6 +25,10 @@ impl Sp {
         }
     }
 
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
     pub fn span(self) -> Span {
         Span::new(self.start as usize, self.end as usize)
     }

@@ -39,9 +39,29 @@ struct Segment {
 /// A compiled pattern. Matching allocates nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Pattern {
+    /// The pattern, when it has no wildcard and so matches only itself (then `segments` is
+    /// empty): compiled without splitting it into characters.
+    exact: Option<Box<str>>,
     /// Segments between `*`s; one segment means no `*`.
     segments: Vec<Segment>,
     fold: bool,
+}
+
+/// Whether `pattern` has a character that is not literal in `syntax`.
+pub(crate) fn has_wildcard(pattern: &str, syntax: Syntax) -> bool {
+    match syntax {
+        Syntax::Action => pattern.contains('*'),
+        Syntax::Like => pattern.contains(['*', '?', '\\']),
+    }
+}
+
+/// Whether `value` is `text`, ignoring case if `fold`: what a pattern without wildcards asks.
+pub(crate) fn exactly(value: &str, text: &str, fold: bool) -> bool {
+    if fold {
+        eq_ignore_case(value, text)
+    } else {
+        value == text
+    }
 }
 
 /// The simple (one-to-one) uppercase mapping of `c`, or `c` itself where uppercasing would give
@@ -133,6 +153,13 @@ fn failure_table(needle: &[char]) -> Vec<usize> {
 
 impl Pattern {
     pub(crate) fn new(pattern: &str, syntax: Syntax, ignore_case: bool) -> Pattern {
+        if !has_wildcard(pattern, syntax) {
+            return Pattern {
+                exact: Some(pattern.into()),
+                segments: Vec::new(),
+                fold: ignore_case,
+            };
+        }
         let norm = |c: char| if ignore_case { fold(c) } else { c };
         // Most patterns are one piece (no `*`): sized for it, so that it grows only past a `*`.
         let mut pieces = vec![Vec::with_capacity(pattern.len())];
@@ -167,6 +194,7 @@ impl Pattern {
                     .collect()
             },
             fold: ignore_case,
+            exact: None,
         }
     }
 
@@ -179,6 +207,9 @@ impl Pattern {
     }
 
     pub(crate) fn matches(&self, value: &str) -> bool {
+        if let Some(text) = &self.exact {
+            return exactly(value, text, self.fold);
+        }
         let (first, rest) = match self.segments.split_first() {
             Some(x) => x,
             None => return value.is_empty(),

@@ -75,7 +75,10 @@ fn expected<'a, T>(at: &'a str, what: &'static str) -> PResult<'a, T> {
 /// first that passes, so that the compiler tests many at once.
 #[inline]
 fn any_byte(bytes: &[u8], pass: impl Fn(u8) -> bool) -> bool {
-    bytes.iter().fold(0u8, |found, &b| found | u8::from(pass(b))) != 0
+    bytes
+        .iter()
+        .fold(0u8, |found, &b| found | u8::from(pass(b)))
+        != 0
 }
 
 /// `i` split after its longest prefix of bytes that `pass` (an ASCII class, so the split falls

@@ -270,8 +270,9 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             let frame = self.frame()?;
             frame.comments = frame.comments.then(comments);
             let Some(c) = i.chars().next() else {
-                let nothing_yet =
-                    self.scratch.frames.len() == 1 && self.scratch.nots.is_empty() && self.scratch.terms.is_empty();
+                let nothing_yet = self.scratch.frames.len() == 1
+                    && self.scratch.nots.is_empty()
+                    && self.scratch.terms.is_empty();
                 if nothing_yet {
                     return Err(PError::specific(
                         lx.src,
@@ -303,7 +304,11 @@ impl<'l, 'a> ExprParser<'l, 'a> {
             }
             if c == '(' {
                 self.deeper(i, "`(`")?;
-                let frame = Frame::new(Some(lx.off(i)), self.scratch.terms.len(), self.scratch.nots.len());
+                let frame = Frame::new(
+                    Some(lx.off(i)),
+                    self.scratch.terms.len(),
+                    self.scratch.nots.len(),
+                );
                 self.scratch.frames.push(frame);
                 i = i.get(1..).unwrap_or("");
                 continue;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
-use super::super::glob::{Pattern, Syntax};
+use super::super::glob::{has_wildcard, Pattern, Syntax};
 use super::super::MAX_EVAL_DEPTH;
 use super::literals::{like_case, Literals, Test};
 use super::{
@@ -34,14 +34,16 @@ pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
         nodes: Vec::with_capacity(tree.nodes.len()),
         children: Vec::with_capacity(tree.lists.len()),
         root: 0,
-        program: Vec::new(),
+        program: Vec::with_capacity(2 * tree.nodes.len()),
         entry: DENY,
-        remembered: Vec::new(),
+        compares: Vec::with_capacity(tree.nodes.len() / 3 + 1),
+        keys: Vec::with_capacity(ATTRIBUTE_SLOTS),
     };
     let mut sharing = Sharing::with_capacity(tree.nodes.len());
     // Built nodes awaiting their parent, in order; no recursion, whatever the depth.
-    let mut built: Vec<u32> = Vec::new();
-    let mut tasks = vec![Task::Visit(tree.root, 0)];
+    let mut built: Vec<u32> = Vec::with_capacity(16);
+    let mut tasks = Vec::with_capacity(32);
+    tasks.push(Task::Visit(tree.root, 0));
     let node = |id: u32| tree.nodes.get(id as usize);
     while let Some(task) = tasks.pop() {
         match task {
@@ -77,11 +79,11 @@ pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
                     _ => {
                         let kind = p.leaf(id, n.kind);
                         let at = p.push(n.span.span(), kind);
-                        let key = leaf_hash(Expr::new(tree, id).kind());
+                        let leaf = Expr::new(tree, id).kind();
+                        let key = leaf_hash(leaf);
                         let same = sharing.candidate(key).filter(|&first| {
-                            p.leaf_of(first).is_some_and(|other| {
-                                same_leaf(Expr::new(tree, id).kind(), Expr::new(tree, other).kind())
-                            })
+                            p.leaf_of(first)
+                                .is_some_and(|other| same_leaf(leaf, Expr::new(tree, other).kind()))
                         });
                         sharing.add(Some(key), same);
                         built.push(at);
@@ -247,31 +249,28 @@ fn leaf_hash(kind: ExprKind<'_>) -> u64 {
 struct Sharing {
     /// Shape hash → the group first seen with it.
     groups: HashMap<u64, u32, BuildHasherDefault<Mix>>,
-    /// Each group's first node.
-    first: Vec<u32>,
-    /// How many nodes each group has.
-    sizes: Vec<u32>,
-    /// Each node's group; `None` for a node never shared (one deeper than evaluation goes).
-    of: Vec<Option<u32>>,
-    /// Each node's parent, `None` for the root (or while not yet joined).
-    parents: Vec<Option<u32>>,
+    /// Each group: its first node, and how many nodes it has.
+    group_nodes: Vec<(u32, u32)>,
+    /// Each node: its group (`None` for a node never shared, one deeper than evaluation goes)
+    /// and its parent (`None` for the root, or while not yet joined).
+    nodes: Vec<(Option<u32>, Option<u32>)>,
 }
 
 impl Sharing {
     fn with_capacity(n: usize) -> Sharing {
         Sharing {
             groups: HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default()),
-            first: Vec::with_capacity(n),
-            sizes: Vec::with_capacity(n),
-            of: Vec::with_capacity(n),
-            parents: Vec::with_capacity(n),
+            group_nodes: Vec::with_capacity(n),
+            nodes: Vec::with_capacity(n),
         }
     }
 
     /// The first node of the group whose shape hashes to `key`, if there is one.
     fn candidate(&self, key: u64) -> Option<u32> {
         let group = *self.groups.get(&key)?;
-        self.first.get(group as usize).copied()
+        self.group_nodes
+            .get(group as usize)
+            .map(|&(first, _)| first)
     }
 
     /// The hash of an operator node: its kind and its operands' groups; `None` if an operand
@@ -288,31 +287,27 @@ impl Sharing {
     /// Records the group of the next node: that of `same` (a node of the same shape, found
     /// by `key`), else a new one; no group when `key` is `None`.
     fn add(&mut self, key: Option<u64>, same: Option<u32>) {
-        let node = index(self.of.len());
-        let group = key.map(|key| {
-            match same.and_then(|s| self.group(s)) {
-                Some(g) => g,
-                None => {
-                    let g = index(self.sizes.len());
-                    self.sizes.push(0);
-                    self.first.push(node);
-                    // A collision keeps the first group under the key.
-                    self.groups.entry(key).or_insert(g);
-                    g
-                }
+        let node = index(self.nodes.len());
+        let group = key.map(|key| match same.and_then(|s| self.group(s)) {
+            Some(g) => g,
+            None => {
+                let g = index(self.group_nodes.len());
+                self.group_nodes.push((node, 0));
+                // A collision keeps the first group under the key.
+                self.groups.entry(key).or_insert(g);
+                g
             }
         });
-        if let Some(n) = group.and_then(|g| self.sizes.get_mut(g as usize)) {
+        if let Some((_, n)) = group.and_then(|g| self.group_nodes.get_mut(g as usize)) {
             *n += 1;
         }
-        self.of.push(group);
-        self.parents.push(None);
+        self.nodes.push((group, None));
     }
 
     /// Records `parent` as the parent of each of `operands`.
     fn adopt(&mut self, parent: u32, operands: &[u32]) {
         for &x in operands {
-            if let Some(p) = self.parents.get_mut(x as usize) {
+            if let Some((_, p)) = self.nodes.get_mut(x as usize) {
                 *p = Some(parent);
             }
         }
@@ -321,13 +316,13 @@ impl Sharing {
     /// How many nodes the group of `node` has; a node without a group counts as one.
     fn size_of(&self, node: Option<u32>) -> u32 {
         node.and_then(|n| self.group(n))
-            .and_then(|g| self.sizes.get(g as usize).copied())
-            .unwrap_or(1)
+            .and_then(|g| self.group_nodes.get(g as usize))
+            .map_or(1, |&(_, size)| size)
     }
 
     /// The group of `node`, if it has one.
     fn group(&self, node: u32) -> Option<u32> {
-        self.of.get(node as usize).copied().flatten()
+        self.nodes.get(node as usize).and_then(|&(group, _)| group)
     }
 
     /// The memo slot of each node: one per group decided more than once, first come first
@@ -337,12 +332,12 @@ impl Sharing {
     /// which remembers it (the portal's guard needs one slot, not one for each of its five
     /// nodes).
     fn slots(&self) -> Vec<Option<u8>> {
-        let n_groups = self.sizes.len();
+        let n_groups = self.group_nodes.len();
         let mut repeated = vec![false; n_groups];
-        for (node, parent) in self.parents.iter().enumerate() {
+        for (node, &(_, parent)) in self.nodes.iter().enumerate() {
             let node = Some(index(node));
             let size = self.size_of(node);
-            if size >= 2 && size > self.size_of(*parent) {
+            if size >= 2 && size > self.size_of(parent) {
                 if let Some(r) = node
                     .and_then(|n| self.group(n))
                     .and_then(|g| repeated.get_mut(g as usize))
@@ -353,10 +348,10 @@ impl Sharing {
         }
         let mut of_group: Vec<Option<u8>> = vec![None; n_groups];
         let mut used = 0;
-        self.of
+        self.nodes
             .iter()
-            .map(|group| {
-                let group = (*group)?;
+            .map(|&(group, _)| {
+                let group = group?;
                 if !repeated.get(group as usize).copied().unwrap_or(false) {
                     return None;
                 }
@@ -470,13 +465,18 @@ impl Prepared {
         let tree = Arc::clone(&self.tree);
         let text: &str = &tree.text;
         match kind {
-            tree::NodeKind::ActionMatches(p) => NodeKind::Action {
-                leaf: id,
-                pattern: Pattern::new(p.value.of(text), Syntax::Action, true),
-            },
+            tree::NodeKind::ActionMatches(p) => {
+                let pattern = p.value.of(text);
+                NodeKind::Action {
+                    leaf: id,
+                    value: p.value,
+                    pattern: has_wildcard(pattern, Syntax::Action)
+                        .then(|| Pattern::new(pattern, Syntax::Action, true)),
+                }
+            }
             tree::NodeKind::SubOperationMatches(p) => NodeKind::SubOperation {
                 leaf: id,
-                value: p.value.of(text).into(),
+                value: p.value,
             },
             tree::NodeKind::Exists(a) => NodeKind::Exists {
                 leaf: id,
@@ -502,19 +502,20 @@ impl Prepared {
                 let (test, negate) = Test::of(c.base);
                 let left = side(c.left, None);
                 let right = side(c.right, like_case(c.base));
+                self.compares.push(Compare {
+                    operator: Operator {
+                        quantifier: c.quantifier,
+                        base: c.base,
+                        span: c.operator_span.span(),
+                    },
+                    test,
+                    negate,
+                    left,
+                    right,
+                });
                 NodeKind::Compare {
                     leaf: id,
-                    comparison: Box::new(Compare {
-                        operator: Operator {
-                            quantifier: c.quantifier,
-                            base: c.base,
-                            span: c.operator_span.span(),
-                        },
-                        test,
-                        negate,
-                        left,
-                        right,
-                    }),
+                    at: index(self.compares.len() - 1),
                 }
             }
             // Not leaves: `compile` builds them from their operands.
@@ -534,23 +535,24 @@ impl Prepared {
             Source::Request if plain("subOperation") => Fallback::SubOperations,
             _ => Fallback::None,
         };
-        let key = Key::new(&name);
+        // An attribute met before has its key already.
         let found = self
-            .remembered
+            .keys
             .iter()
-            .position(|(source, k)| *source == a.source && *k == key);
-        let slot = match found {
-            Some(i) => u8::try_from(i).ok(),
-            None if self.remembered.len() < ATTRIBUTE_SLOTS => {
-                self.remembered.push((a.source, key.clone()));
-                u8::try_from(self.remembered.len() - 1).ok()
+            .position(|(source, key)| *source == a.source && key.is(&name));
+        let key = match found {
+            Some(at) => index(at),
+            None => {
+                self.keys.push((a.source, Key::new(&name)));
+                index(self.keys.len() - 1)
             }
-            None => None,
         };
         Attr {
             source: a.source,
             key,
-            slot,
+            slot: u8::try_from(key)
+                .ok()
+                .filter(|&k| usize::from(k) < ATTRIBUTE_SLOTS),
             fallback,
             written: a,
         }

@@ -4,7 +4,7 @@
 use super::super::glob::{eq_ignore_case, starts_with_ignore_case, Pattern, Syntax};
 use super::super::quantify::Order;
 use super::super::value::{typed, Raw, Typed, Why};
-use crate::ast::tree::{LitKind, LitNode, Run, Tree};
+use crate::ast::tree::{LitKind, LitNode, Run, Sp, Tree};
 use crate::ast::{BaseOperator, Family};
 
 /// What an operator asks of one pair of values, its negation apart: `StringNotEquals` is
@@ -122,16 +122,35 @@ enum Written {
 /// comparing against them reads no variants.
 #[derive(Clone, Debug)]
 pub(super) enum Typeds {
-    /// Strings (also GUIDs written bare, read as text), copied from the literals so that a
-    /// comparison walks a slice of texts.
-    Strings(Box<[Box<str>]>),
+    /// Strings (also GUIDs written bare, read as text): their ranges of the tree's text.
+    Strings(Vals<Sp>),
     /// Strings compiled as the patterns of a `…Like` operator.
-    Patterns(Box<[Pattern]>),
-    Integers(Box<[i64]>),
+    Patterns(Vals<Pattern>),
+    Integers(Vals<i64>),
     /// Date-times, in ticks.
-    Times(Box<[i64]>),
-    Bools(Box<[bool]>),
-    Guids(Box<[u128]>),
+    Times(Vals<i64>),
+    Bools(Vals<bool>),
+    Guids(Vals<u128>),
+}
+
+/// One value or several: a literal operand is nearly always one, which needs no allocation.
+#[derive(Clone, Debug)]
+pub(super) enum Vals<T> {
+    One(T),
+    Many(Box<[T]>),
+}
+
+impl<T> Vals<T> {
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Vals::One(v) => std::slice::from_ref(v),
+            Vals::Many(vs) => vs,
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&T> {
+        self.as_slice().get(i)
+    }
 }
 
 impl Literals {
@@ -180,7 +199,7 @@ impl Literals {
         i: usize,
     ) -> Option<(Typed<'t>, Option<&'t Pattern>)> {
         match self.read.as_ref().ok()? {
-            Typeds::Strings(v) => v.get(i).map(|s| (Typed::Str(s), None)),
+            Typeds::Strings(v) => v.get(i).map(|s| (Typed::Str(s.of(&tree.text)), None)),
             Typeds::Patterns(ps) => {
                 let text = match self.raw(tree, i)? {
                     Raw::Str(s) | Raw::Guid(s) => s,
@@ -205,6 +224,14 @@ impl Written {
     }
 }
 
+/// The range of the text a string literal (or a GUID written bare) reads as.
+fn text_range(l: &LitNode) -> Sp {
+    match l.kind {
+        LitKind::String(s) | LitKind::Guid { text: s, .. } => s,
+        LitKind::Integer(_) | LitKind::Bool(_) => Sp::default(),
+    }
+}
+
 /// A literal as a raw value.
 pub(super) fn raw_literal<'t>(l: &LitNode, text: &'t str) -> Raw<'t> {
     match l.kind {
@@ -222,48 +249,54 @@ impl Typeds {
         family: Family,
         like: Option<bool>,
     ) -> Result<Typeds, (usize, Why)> {
-        /// Each literal read as `family` and taken as `T`, or the first that cannot be.
+        /// Each literal read as `family` and taken as `T` (given the literal too), or the
+        /// first that cannot be.
         fn each<T>(
             written: &[LitNode],
             text: &str,
             family: Family,
-            take: impl Fn(Typed<'_>) -> Option<T>,
-        ) -> Result<Box<[T]>, (usize, Why)> {
-            written
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let t = typed(raw_literal(l, text), family).map_err(|why| (i, why))?;
-                    // `typed` gives the family's kind, so `take` always takes it.
-                    take(t).ok_or((i, Why::Kind("another kind", family)))
-                })
-                .collect()
+            take: impl Fn(&LitNode, Typed<'_>) -> Option<T>,
+        ) -> Result<Vals<T>, (usize, Why)> {
+            let one = |(i, l): (usize, &LitNode)| {
+                let t = typed(raw_literal(l, text), family).map_err(|why| (i, why))?;
+                // `typed` gives the family's kind, so `take` always takes it.
+                take(l, t).ok_or((i, Why::Kind("another kind", family)))
+            };
+            match written {
+                [l] => one((0, l)).map(Vals::One),
+                _ => written
+                    .iter()
+                    .enumerate()
+                    .map(one)
+                    .collect::<Result<_, _>>()
+                    .map(Vals::Many),
+            }
         }
         let w = written;
         Ok(match (family, like) {
-            (Family::String, None) => Typeds::Strings(each(w, text, family, |t| match t {
-                Typed::Str(s) => Some(s.into()),
+            (Family::String, None) => Typeds::Strings(each(w, text, family, |l, t| match t {
+                Typed::Str(_) => Some(text_range(l)),
                 _ => None,
             })?),
             (Family::String, Some(ignore_case)) => {
-                Typeds::Patterns(each(w, text, family, |t| match t {
+                Typeds::Patterns(each(w, text, family, |_, t| match t {
                     Typed::Str(p) => Some(Pattern::new(p, Syntax::Like, ignore_case)),
                     _ => None,
                 })?)
             }
-            (Family::Numeric, _) => Typeds::Integers(each(w, text, family, |t| match t {
+            (Family::Numeric, _) => Typeds::Integers(each(w, text, family, |_, t| match t {
                 Typed::Int(n) => Some(n),
                 _ => None,
             })?),
-            (Family::DateTime, _) => Typeds::Times(each(w, text, family, |t| match t {
+            (Family::DateTime, _) => Typeds::Times(each(w, text, family, |_, t| match t {
                 Typed::Time(n) => Some(n),
                 _ => None,
             })?),
-            (Family::Bool, _) => Typeds::Bools(each(w, text, family, |t| match t {
+            (Family::Bool, _) => Typeds::Bools(each(w, text, family, |_, t| match t {
                 Typed::Bool(b) => Some(b),
                 _ => None,
             })?),
-            (Family::Guid, _) => Typeds::Guids(each(w, text, family, |t| match t {
+            (Family::Guid, _) => Typeds::Guids(each(w, text, family, |_, t| match t {
                 Typed::Guid(g) => Some(g),
                 _ => None,
             })?),
@@ -274,7 +307,14 @@ impl Typeds {
     /// one if `all`: the comparison of one attribute value, with each family's literals as
     /// they are stored.
     #[inline(always)]
-    pub(super) fn against(&self, l: Typed<'_>, test: Test, negate: bool, all: bool) -> bool {
+    pub(super) fn against(
+        &self,
+        l: Typed<'_>,
+        test: Test,
+        negate: bool,
+        all: bool,
+        text: &str,
+    ) -> bool {
         /// Whether any value passes, or every one if `all`: a plain loop, which the compiler
         /// inlines where the iterator adaptors' closures were a call per comparison.
         #[inline(always)]
@@ -289,16 +329,28 @@ impl Typeds {
         match (l, self) {
             // `…Equals`, nearly every string comparison, without matching the test at each
             // literal.
+            // (compared as bytes: the same text is the same bytes).
             (Typed::Str(a), Typeds::Strings(v)) if test == Test::Equals => {
-                each(all, v, |b| (a == &**b) != negate)
+                let bytes = text.as_bytes();
+                each(all, v.as_slice(), |b| {
+                    (Some(a.as_bytes()) == bytes.get(b.range())) != negate
+                })
             }
-            (Typed::Str(a), Typeds::Strings(v)) => each(all, v, |b| test.texts(a, b) != negate),
-            (Typed::Str(a), Typeds::Patterns(ps)) => each(all, ps, |p| p.matches(a) != negate),
+            (Typed::Str(a), Typeds::Strings(v)) => {
+                each(all, v.as_slice(), |b| test.texts(a, b.of(text)) != negate)
+            }
+            (Typed::Str(a), Typeds::Patterns(ps)) => {
+                each(all, ps.as_slice(), |p| p.matches(a) != negate)
+            }
             (Typed::Int(a), Typeds::Integers(v)) | (Typed::Time(a), Typeds::Times(v)) => {
-                each(all, v, |&b| test.numbers(a, b) != negate)
+                each(all, v.as_slice(), |&b| test.numbers(a, b) != negate)
             }
-            (Typed::Bool(a), Typeds::Bools(v)) => each(all, v, |&b| test.equal(a, b) != negate),
-            (Typed::Guid(a), Typeds::Guids(v)) => each(all, v, |&g| test.equal(a, g) != negate),
+            (Typed::Bool(a), Typeds::Bools(v)) => {
+                each(all, v.as_slice(), |&b| test.equal(a, b) != negate)
+            }
+            (Typed::Guid(a), Typeds::Guids(v)) => {
+                each(all, v.as_slice(), |&g| test.equal(a, g) != negate)
+            }
             // The attribute value is read as the operator's family, so kinds always agree.
             _ => false,
         }

@@ -23,7 +23,7 @@ use self::literals::{Literals, Test};
 use self::run::{Record, Run, Stopped};
 use super::glob::Pattern;
 use super::{Decision, EvalError, EvalOptions, Evaluation};
-use crate::ast::tree::{AttrNode, Tree};
+use crate::ast::tree::{AttrNode, Sp, Tree};
 use crate::ast::{AttributeRef, Condition, Operator, Source};
 use crate::request::{Key, Request};
 use crate::span::Span;
@@ -55,8 +55,11 @@ pub struct Prepared {
     program: Vec<Step>,
     /// Where the program starts.
     entry: u32,
-    /// The attributes that have a memo slot, in slot order.
-    remembered: Vec<(Source, Key)>,
+    /// Every comparison, each node's by index.
+    compares: Vec<Compare>,
+    /// Every distinct attribute, prepared for lookup; the first [`ATTRIBUTE_SLOTS`] have a memo
+    /// slot, their index.
+    keys: Vec<(Source, Key)>,
 }
 
 /// One step of a [`Prepared`] program: a tree of `AND`, `OR` and `NOT` becomes jumps between
@@ -109,21 +112,25 @@ enum NodeKind {
         len: u32,
     },
     Not(u32),
+    /// `pattern` is `None` when the pattern has no `*`: then the action must be `value`
+    /// (a range of the tree's text), ignoring case.
     Action {
         leaf: u32,
-        pattern: Pattern,
+        value: Sp,
+        pattern: Option<Pattern>,
     },
     SubOperation {
         leaf: u32,
-        value: Box<str>,
+        value: Sp,
     },
     Exists {
         leaf: u32,
         attribute: Attr,
     },
+    /// The comparison is `compares[at]`.
     Compare {
         leaf: u32,
-        comparison: Box<Compare>,
+        at: u32,
     },
     /// Deeper than evaluation goes (only trees built by hand can be); an error if reached.
     TooDeep,
@@ -133,7 +140,8 @@ enum NodeKind {
 #[derive(Clone, Debug)]
 struct Attr {
     source: Source,
-    key: Key,
+    /// Its name prepared for lookup: `keys[key]`.
+    key: u32,
     /// Its place in the memo of looked-up attributes, if it has one (see [`ATTRIBUTE_SLOTS`]).
     slot: Option<u8>,
     fallback: Fallback,
@@ -257,7 +265,7 @@ mod tests {
         // is decided twice: its operands are remembered with it. The comparisons differ.
         assert_eq!(slots.len(), 1);
         // `@Resource[x]` and `@Resource[X]` are one attribute, looked up once.
-        assert_eq!(p.remembered.len(), 1);
+        assert_eq!(p.keys.len(), 1);
     }
 
     #[test]

@@ -298,16 +298,24 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         let prepared = self.prepared;
         match kind {
             NodeKind::Or { .. } | NodeKind::And { .. } | NodeKind::Not(_) => Err(self.damaged()),
-            NodeKind::Action { leaf, pattern } => {
+            NodeKind::Action {
+                leaf,
+                value,
+                pattern,
+            } => {
                 let step = self.step(depth, span, || leaf_text(prepared, *leaf));
                 let action = &self.request.action;
-                let result = pattern.matches(action);
+                let result = match pattern {
+                    Some(p) => p.matches(action),
+                    None => eq_ignore_case(action, value.of(&prepared.tree.text)),
+                };
                 self.detail(step, || format!("action: '{}'", shorten(action)));
                 Ok(self.finish(step, result))
             }
             NodeKind::SubOperation { leaf, value } => {
                 let step = self.step(depth, span, || leaf_text(prepared, *leaf));
                 let subs = &self.request.sub_operations;
+                let value = value.of(&prepared.tree.text);
                 let result = subs.iter().any(|s| eq_ignore_case(s, value));
                 self.detail(step, || {
                     let shown: Vec<String> =
@@ -325,8 +333,11 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 });
                 Ok(self.finish(step, present))
             }
-            NodeKind::Compare { leaf, comparison } => {
+            NodeKind::Compare { leaf, at } => {
                 let step = self.step(depth, span, || leaf_text(prepared, *leaf));
+                let Some(comparison) = prepared.compares.get(*at as usize) else {
+                    return Err(self.damaged());
+                };
                 let result = self.compare(comparison, step)?;
                 Ok(self.finish(step, result))
             }
@@ -382,7 +393,10 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     #[inline(never)]
     fn look_up(&mut self, a: &Attr) -> Values<'a> {
         let request = self.request;
-        match request.attributes(a.source).lookup(&a.key) {
+        let Some((_, key)) = self.prepared.keys.get(a.key as usize) else {
+            return Values::Missing;
+        };
+        match request.attributes(a.source).lookup(key) {
             Some(Found::One(s)) => Values::One(raw_scalar(s)),
             Some(Found::Many(items)) => Values::Scalars(items),
             Some(Found::Dictionary) => Values::Dictionary,
@@ -556,7 +570,8 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         let quantifier = c.operator.quantifier;
         let (all_left, all_right) =
             quantifier.map_or((false, false), |q| (q.all_left(), q.all_right()));
-        let against = |l: Typed<'_>| typeds.against(l, c.test, c.negate, all_right);
+        let text: &str = &self.prepared.tree.text;
+        let against = |l: Typed<'_>| typeds.against(l, c.test, c.negate, all_right, text);
         let n_right = rights.len();
         match values {
             Values::Missing | Values::Dictionary => None,
