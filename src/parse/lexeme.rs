@@ -381,7 +381,7 @@ impl<'a> Lexer<'a> {
         let clean = close.is_some_and(|at| {
             bytes
                 .get(..at)
-                .is_some_and(|name| !any_byte(name, |b| (b < 0x20) | (b >= 0x7f)))
+                .is_some_and(|name| !any_byte(name, |b| !(0x20..0x7f).contains(&b)))
         });
         let end = match close {
             Some(at) if clean => at,
