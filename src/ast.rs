@@ -909,3 +909,69 @@ impl Serialize for Literals<'_> {
         sequence(serializer, self.iter())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_condition_compiles_on_its_first_evaluation_and_keeps_the_result() {
+        let c: Condition = "@Request[a] StringEquals 'b'".parse().expect("parses");
+        assert!(c.compiled.get().is_none(), "parsing does not compile");
+        let request = crate::Request::new("x");
+        assert_eq!(c.evaluate(&request).ok(), Some(false));
+        let first = c.compiled.get().map(|p| p as *const Prepared);
+        assert!(first.is_some(), "the first evaluation compiles");
+        assert_eq!(c.evaluate(&request).ok(), Some(false));
+        assert_eq!(c.compiled.get().map(|p| p as *const Prepared), first, "and keeps it");
+    }
+
+    #[test]
+    fn conditions_and_their_compiled_form_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Condition>();
+        send_sync::<Prepared>();
+        let c: Condition = "ActionMatches{'a/read'}".parse().expect("parses");
+        let shared = std::sync::Arc::new(c);
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let c = std::sync::Arc::clone(&shared);
+                std::thread::spawn(move || c.evaluate(&crate::Request::new("a/read")).ok())
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().ok().flatten(), Some(true));
+        }
+    }
+
+    #[test]
+    fn a_parsed_tree_keeps_every_name_and_literal_as_a_range_of_its_text() {
+        let text = "@Resource[a/tags:k<$key_case_sensitive$>] ForAnyOfAnyValues:StringEquals {'x', 'y'} AND ActionMatches{'r'}";
+        let c: Condition = text.parse().expect("parses");
+        let base = c.tree.text.as_ptr() as usize;
+        let end = base + c.tree.text.len();
+        let inside = |s: &str| (base..=end).contains(&(s.as_ptr() as usize));
+        let ExprKind::And(xs) = c.expr().kind() else {
+            panic!("an AND")
+        };
+        let Some(ExprKind::Compare(cmp)) = xs.first().map(Expr::kind) else {
+            panic!("a comparison")
+        };
+        let OperandKind::Attribute(a) = cmp.left.kind else {
+            panic!("an attribute")
+        };
+        let AttributeName::KeyValue { attribute, key } = a.name else {
+            panic!("a key")
+        };
+        assert!(inside(attribute) && inside(key));
+        let OperandKind::Set(values) = cmp.right.kind else {
+            panic!("a set")
+        };
+        for v in values {
+            let LiteralKind::String(s) = v.kind else {
+                panic!("strings")
+            };
+            assert!(inside(s));
+        }
+    }
+}

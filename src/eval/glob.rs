@@ -79,6 +79,10 @@ pub(crate) fn fold(c: char) -> char {
 
 /// Whether `a` and `b` are equal ignoring case (ordinal, per character).
 pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
+    // Values are usually written as the condition writes them: bytes first.
+    if a == b {
+        return true;
+    }
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }
