@@ -923,7 +923,11 @@ mod tests {
         let first = c.compiled.get().map(|p| p as *const Prepared);
         assert!(first.is_some(), "the first evaluation compiles");
         assert_eq!(c.evaluate(&request).ok(), Some(false));
-        assert_eq!(c.compiled.get().map(|p| p as *const Prepared), first, "and keeps it");
+        assert_eq!(
+            c.compiled.get().map(|p| p as *const Prepared),
+            first,
+            "and keeps it"
+        );
     }
 
     #[test]
