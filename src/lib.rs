@@ -56,6 +56,7 @@ pub mod print;
 pub mod request;
 pub mod role;
 pub mod scenario;
+pub mod semantic;
 pub mod span;
 
 pub use ast::Condition;

@@ -536,3 +536,89 @@ fn a_closed_pipe_ends_quietly() {
         o.status
     );
 }
+
+const TAG_RULE: &str = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringEquals 'Cascade'";
+
+#[test]
+fn diff_of_a_reformatted_condition_is_equivalent_and_exits_0() {
+    let dir = scratch("diff-equivalent");
+    let (old, new) = (dir.join("old.cond"), dir.join("new.cond"));
+    std::fs::write(&old, ONE_LINE).unwrap();
+    std::fs::write(&new, PRETTY).unwrap();
+    let o = azcond(
+        &["diff", old.to_str().unwrap(), new.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("equivalent:"), "{}", stdout(&o));
+}
+
+#[test]
+fn diff_that_widens_access_exits_1_with_a_confirmed_witness_in_json() {
+    let new = TAG_RULE.replace("StringEquals", "StringEqualsIgnoreCase");
+    let o = azcond(
+        &["diff", "-c", TAG_RULE, "-c", &new, "--format", "json"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(out["verdict"], "broader");
+    assert_eq!(out["grants_less"], serde_json::json!([]));
+    let witness = &out["grants_more"][0];
+    // The witness is a request `eval` reads: NEW allows it and OLD denies it.
+    let dir = scratch("diff-broader");
+    let request = dir.join("request.json");
+    std::fs::write(&request, witness.to_string()).unwrap();
+    let r = request.to_str().unwrap();
+    assert_eq!(
+        azcond(&["eval", "-c", &new, "--request", r], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        azcond(&["eval", "-c", TAG_RULE, "--request", r], None)
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn diff_that_narrows_access_exits_0_and_says_what_it_no_longer_grants() {
+    let new = format!("{TAG_RULE} AND @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'");
+    let o = azcond(&["diff", "-c", TAG_RULE, "-c", &new], None);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("narrower:"), "{out}");
+    assert!(
+        out.contains("denied by <condition 2>, granted by <condition 1>:"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "absent: @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn diff_reports_bad_input_with_exit_2() {
+    let o = azcond(&["diff", "-c", TAG_RULE], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("give the old and the new condition"),
+        "{}",
+        stderr(&o)
+    );
+    let o = azcond(
+        &["diff", "-c", TAG_RULE, "-c", "@Resource[x] StringEquals"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("<condition 2>:1:"), "{}", stderr(&o));
+    let o = azcond(&["diff", "no-such-old.cond", "no-such-new.cond"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-old.cond"), "{}", stderr(&o));
+}

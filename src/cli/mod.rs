@@ -2,6 +2,7 @@
 
 mod check;
 mod config;
+mod diff;
 mod eval;
 mod fmt;
 mod input;
@@ -70,6 +71,7 @@ struct Completions {
 enum Command {
     Check(check::Args),
     Eval(eval::Args),
+    Diff(diff::Args),
     Parse(parse::Args),
     Fmt(fmt::Args),
     Test(test::Args),
@@ -99,6 +101,7 @@ pub fn run() -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Parse(args) => parse::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
