@@ -41,8 +41,7 @@ pub(super) enum DimKey {
 /// An attribute's identity: names ignore case, dictionary keys do not.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) enum NameKey {
-    /// The dictionary's keys (`…/tags&$keys$&`); ordered before its keys' values, which share
-    /// its variables.
+    /// The dictionary's keys (`…/tags&$keys$&`); its keys' values share its variables.
     Keys {
         dictionary: String,
     },
@@ -259,8 +258,9 @@ impl Model {
             }
         }
 
-        // Variables: dimensions in key order (a dictionary's keys before its keys' values).
-        dims.sort_by(|a, b| a.key.cmp(&b.key));
+        // Variables: dimensions in the order the conditions first name them, so that what one
+        // clause reads sits together in the diagram (the portal's OR of blocks, each reading its
+        // own attributes, stays small; sorted by name, it grows with every block).
         let mut count = 0usize;
         for d in &dims {
             count += d.candidates.len() + usize::from(d.optional);
@@ -860,7 +860,7 @@ fn flat_name(d: &Dim) -> String {
 pub(super) fn display_name(d: &Dim) -> String {
     match &d.key {
         DimKey::Action => "the action".into(),
-        DimKey::SubOperation => "a suboperation".into(),
+        DimKey::SubOperation => "subOperation".into(),
         DimKey::Attribute(src, _) => format!("@{}[{}]", source_of(*src).name(), flat_name(d)),
     }
 }
