@@ -1,0 +1,32 @@
+//! Two conditions (separated by a NUL byte): the semantic engine never panics, answers a
+//! condition against itself with `equivalent`, and never returns a witness the evaluator does
+//! not confirm (it reports that as an internal error, which fails here). "Too complex" is an
+//! allowed answer.
+#![no_main]
+
+use azcond::eval::{EvalOptions, MissingAttributes};
+use azcond::semantic::{diff_with, Limits, SemanticError, Verdict};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
+    let (a, b) = data.split_at(split);
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b.get(1..).unwrap_or(&[]))) else {
+        return;
+    };
+    let Ok(old) = azcond::parse(a) else { return };
+    let new = azcond::parse(b).unwrap_or_else(|_| old.clone());
+    let limits = Limits { max_nodes: 200_000, max_witnesses: 2 };
+    for missing in [MissingAttributes::False, MissingAttributes::Error] {
+        let options = EvalOptions { missing, now: None };
+        match diff_with(&old, &new, &options, &limits) {
+            Ok(_) | Err(SemanticError::TooComplex(_)) => {}
+            Err(e @ SemanticError::Internal(_)) => panic!("{e}\nold: {a}\nnew: {b}"),
+        }
+        match diff_with(&old, &old, &options, &limits) {
+            Ok(d) => assert_eq!(d.verdict, Verdict::Equivalent, "{a}"),
+            Err(SemanticError::TooComplex(_)) => {}
+            Err(e) => panic!("{e}\n{a}"),
+        }
+    }
+});
