@@ -265,3 +265,23 @@ proptest! {
         prop_assert_eq!(same.verdict, Verdict::Equivalent);
     }
 }
+
+#[test]
+fn a_question_beyond_the_limits_is_refused_by_name_not_answered() {
+    let seed = parse(&seed());
+    let limits = azcond::semantic::Limits {
+        max_nodes: 50,
+        max_witnesses: 1,
+    };
+    let e =
+        azcond::semantic::diff_with(&seed, &seed, &EvalOptions::default(), &limits).unwrap_err();
+    assert!(
+        matches!(e, azcond::semantic::SemanticError::TooComplex(_)),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("more than 50 decision-diagram nodes"),
+        "{e}"
+    );
+}
