@@ -622,3 +622,101 @@ fn diff_reports_bad_input_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no-such-old.cond"), "{}", stderr(&o));
 }
+
+#[test]
+fn diff_of_a_terraform_plan_pairs_each_assignment_before_and_after() {
+    let o = azcond(
+        &[
+            "diff",
+            "corpus/documents/terraform-plan-changes.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let outcome = |address: &str| {
+        out["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["address"] == address)
+            .map(|p| p["outcome"].clone())
+    };
+    // A replacement that only reformats the condition grants the same.
+    assert_eq!(
+        outcome("azurerm_role_assignment.replaced"),
+        Some("equivalent".into())
+    );
+    assert_eq!(
+        outcome("azurerm_role_assignment.fixed"),
+        Some("incomparable".into())
+    );
+    assert_eq!(
+        outcome("azurerm_role_assignment.deleted"),
+        Some("removed".into())
+    );
+    assert_eq!(
+        outcome("module.rbac.azurerm_role_assignment.this[\"etl\"]"),
+        Some("added".into())
+    );
+}
+
+#[test]
+fn diff_of_two_documents_pairs_assignments_by_path_and_lists_the_unmatched() {
+    let dir = scratch("diff-documents");
+    let arm = |condition: &str, extra: bool| {
+        let mut resources = vec![serde_json::json!({
+            "type": "Microsoft.Authorization/roleAssignments",
+            "name": "reader",
+            "properties": { "conditionVersion": "2.0", "condition": condition }
+        })];
+        if extra {
+            resources.push(serde_json::json!({
+                "type": "Microsoft.Authorization/roleAssignments",
+                "name": "writer",
+                "properties": { "conditionVersion": "2.0", "condition": TAG_RULE }
+            }));
+        }
+        serde_json::json!({ "resources": resources }).to_string()
+    };
+    let (old, new, more) = (
+        dir.join("old.json"),
+        dir.join("new.json"),
+        dir.join("more.json"),
+    );
+    std::fs::write(&old, arm(TAG_RULE, false)).unwrap();
+    std::fs::write(&new, arm(&TAG_RULE.replace("'Cascade'", "'Baker'"), false)).unwrap();
+    std::fs::write(&more, arm(TAG_RULE, true)).unwrap();
+    let o = azcond(
+        &["diff", old.to_str().unwrap(), new.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("$.resources[0].properties.condition: incomparable"),
+        "{}",
+        stdout(&o)
+    );
+    let o = azcond(
+        &["diff", old.to_str().unwrap(), more.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("$.resources[1].properties.condition: only in"),
+        "{}",
+        stdout(&o)
+    );
+    let o = azcond(
+        &["diff", old.to_str().unwrap(), "tests/readme/project.cond"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("compare a condition with a condition"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use azcond::check::Document;
 use azcond::diagnostic::printable;
 use azcond::eval::{EvalOptions, MissingAttributes};
 use azcond::semantic::{Diff, Verdict, Witness};
@@ -19,7 +20,10 @@ use super::{input, print, report_error, Status};
 /// grants more (broader or incomparable), 2 on usage, input or parse error.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The old and the new condition files (`-` for standard input, once).
+    /// The old and the new condition files (`-` for standard input, once); or two documents
+    /// (ARM or REST JSON, Terraform, Bicep, YAML) whose role assignments are paired by
+    /// Terraform address or by path; or one Terraform plan JSON, whose before- and
+    /// after-states are paired.
     #[arg(value_name = "FILE", num_args = 0..=2)]
     files: Vec<String>,
     /// A condition text instead of a file: give `-c` twice, OLD then NEW.
@@ -61,51 +65,6 @@ struct Side {
 }
 
 pub fn run(args: &Args) -> Status {
-    let sources: Vec<(String, Option<String>)> = match (args.conditions.len(), args.files.len()) {
-        (2, 0) => args
-            .conditions
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (format!("<condition {}>", i + 1), Some(t.clone())))
-            .collect(),
-        (0, 2) => args.files.iter().map(|f| (f.clone(), None)).collect(),
-        _ => {
-            return fail(
-                "give the old and the new condition: two files (`azcond diff OLD.cond NEW.cond`) or two texts (`-c OLD -c NEW`)",
-            )
-        }
-    };
-    if args.files.iter().filter(|f| f.as_str() == "-").count() > 1 {
-        return fail("only one of the conditions can come from standard input");
-    }
-    let mut sides = Vec::new();
-    for (name, text) in sources {
-        let (name, text) = match text {
-            Some(t) => (name, t),
-            None => match input::read(&name, input::MAX_LEN) {
-                Ok(mut i) => {
-                    i.strip_bom();
-                    (i.name, i.text)
-                }
-                Err(e) => return fail(&e.to_string()),
-            },
-        };
-        let condition = match azcond::parse(&text) {
-            Ok(c) => c,
-            Err(e) => {
-                super::eprint_diagnostic(&Diagnostic::from(&e), &text, &name);
-                return Status::Error;
-            }
-        };
-        sides.push(Side {
-            name,
-            text,
-            condition,
-        });
-    }
-    let [old, new] = sides.as_slice() else {
-        return fail("give exactly two conditions");
-    };
     let config = match super::config::load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(&e),
@@ -118,21 +77,430 @@ pub fn run(args: &Args) -> Status {
         },
         now: None,
     };
-    let diff = match azcond::semantic::diff(&old.condition, &new.condition, &options) {
+    if args.files.iter().filter(|f| f.as_str() == "-").count() > 1 {
+        return fail("only one of the inputs can come from standard input");
+    }
+    let documents: Vec<Option<Document>> = args
+        .files
+        .iter()
+        .map(|f| Document::of(f).filter(|d| *d != Document::Condition))
+        .collect();
+    match (args.conditions.len(), documents.as_slice()) {
+        (2, []) => {
+            let sides: Vec<(String, String)> = args
+                .conditions
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("<condition {}>", i + 1), t.clone()))
+                .collect();
+            conditions(&sides, args.format, &options)
+        }
+        (0, [None, None]) => {
+            let mut sides = Vec::new();
+            for f in &args.files {
+                match input::read(f, input::MAX_LEN) {
+                    Ok(mut i) => {
+                        i.strip_bom();
+                        sides.push((i.name, i.text));
+                    }
+                    Err(e) => return fail(&e.to_string()),
+                }
+            }
+            conditions(&sides, args.format, &options)
+        }
+        (0, [Some(a), Some(b)]) => {
+            let (Some(old), Some(new)) = (args.files.first(), args.files.get(1)) else {
+                return fail("give two documents");
+            };
+            match (read_document(old, *a), read_document(new, *b)) {
+                (Ok(old), Ok(new)) => documents_pair(&old, &new, args.format, &options),
+                (Err(e), _) | (_, Err(e)) => fail(&e),
+            }
+        }
+        (0, [Some(Document::Json)]) => match args.files.first().map(|f| read_document(f, Document::Json)) {
+            Some(Ok(plan)) => plan_changes(&plan, args.format, &options),
+            Some(Err(e)) => fail(&e),
+            None => fail("give a Terraform plan"),
+        },
+        (0, [Some(_)]) => fail(
+            "one document is compared with itself only when it is a Terraform plan's JSON (`terraform show -json plan.out`), whose before- and after-states are paired; give two documents otherwise",
+        ),
+        (0, [None, Some(_)] | [Some(_), None]) => fail(
+            "compare a condition with a condition, or a document with a document (ARM or REST JSON, Terraform, Bicep, YAML)",
+        ),
+        _ => fail(
+            "give the old and the new condition (`azcond diff OLD.cond NEW.cond`, or `-c OLD -c NEW`), two documents whose role assignments are paired by address or path, or one Terraform plan JSON",
+        ),
+    }
+}
+
+/// Two conditions, each (name, text).
+fn conditions(sides: &[(String, String)], format: Format, options: &EvalOptions) -> Status {
+    let mut parsed = Vec::new();
+    for (name, text) in sides {
+        match azcond::parse(text) {
+            Ok(condition) => parsed.push(Side {
+                name: name.clone(),
+                text: text.clone(),
+                condition,
+            }),
+            Err(e) => {
+                super::eprint_diagnostic(&Diagnostic::from(&e), text, name);
+                return Status::Error;
+            }
+        }
+    }
+    let [old, new] = parsed.as_slice() else {
+        return fail("give exactly two conditions");
+    };
+    let diff = match azcond::semantic::diff(&old.condition, &new.condition, options) {
         Ok(d) => d,
         Err(e) => return fail(&e.to_string()),
     };
-    match args.format {
-        Format::Human => print(&human(&diff, old, new, &options)),
+    match format {
+        Format::Human => print(&human(&diff, old, new, options)),
         Format::Json => match serde_json::to_string_pretty(&Json::of(&diff, options.missing)) {
             Ok(out) => print(&format!("{out}\n")),
             Err(e) => return fail(&format!("cannot write JSON: {e}")),
         },
     }
-    match diff.verdict {
+    status_of(diff.verdict)
+}
+
+fn status_of(v: Verdict) -> Status {
+    match v {
         Verdict::Equivalent | Verdict::Narrower => Status::Ok,
         Verdict::Broader | Verdict::Incomparable => Status::Findings,
     }
+}
+
+/// A condition found in a document, keyed for pairing.
+struct Entry {
+    /// The Terraform address, else the path in the document.
+    key: String,
+    /// Before or after, in a Terraform plan.
+    phase: Option<Phase>,
+    path: String,
+    address: Option<String>,
+    text: String,
+    line: usize,
+    uncheckable: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Phase {
+    Before,
+    After,
+}
+
+struct Doc {
+    name: String,
+    entries: Vec<Entry>,
+}
+
+fn read_document(path: &str, kind: Document) -> Result<Doc, String> {
+    let mut i = input::read(path, input::MAX_DOCUMENT_LEN).map_err(|e| e.to_string())?;
+    i.strip_bom();
+    let extracted = match kind {
+        Document::Json => {
+            azcond::extract::json_with_plan_before(&i.text).map_err(|e| (e.message, e.span))
+        }
+        _ => azcond::check::extract(&i.text, kind),
+    }
+    .map_err(|(why, span)| {
+        let p = azcond::span::position(&i.text, span.start);
+        format!(
+            "{}:{}:{}: cannot read this file as {}: {why}",
+            i.name,
+            p.line,
+            p.column,
+            kind.described()
+        )
+    })?;
+    let mut entries: Vec<Entry> = extracted
+        .conditions
+        .into_iter()
+        .filter(|f| f.location.role.is_none())
+        .map(|f| {
+            let path = f.location.path.clone();
+            let phase = if path.contains(".change.before.") {
+                Some(Phase::Before)
+            } else if path.contains(".change.after.") {
+                Some(Phase::After)
+            } else {
+                None
+            };
+            let key = f.location.address.clone().unwrap_or_else(|| {
+                path.replace(".change.before.", ".change.")
+                    .replace(".change.after.", ".change.")
+            });
+            Entry {
+                key,
+                phase,
+                line: azcond::span::position(&i.text, f.span.start).line,
+                path,
+                address: f.location.address,
+                text: f.text,
+                uncheckable: f.uncheckable,
+            }
+        })
+        .collect();
+    // An address that holds several conditions (a Bicep module's list of assignments) pairs
+    // them by path instead.
+    let shared: Vec<bool> = entries
+        .iter()
+        .map(|e| {
+            e.address.is_some()
+                && entries
+                    .iter()
+                    .filter(|o| o.address == e.address && o.phase == e.phase)
+                    .count()
+                    > 1
+        })
+        .collect();
+    for (e, shared) in entries.iter_mut().zip(shared) {
+        if shared {
+            e.key = e
+                .path
+                .replace(".change.before.", ".change.")
+                .replace(".change.after.", ".change.");
+        }
+    }
+    Ok(Doc {
+        name: i.name,
+        entries,
+    })
+}
+
+/// The comparison of one pair of role assignments, or why there is none.
+#[derive(Serialize)]
+struct PairReport {
+    key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+    old_file: String,
+    old_json_path: Option<String>,
+    new_file: String,
+    new_json_path: Option<String>,
+    /// `added`, `removed`, `unmatched`, `error`, or the verdict.
+    outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<Verdict>,
+    grants_more: Vec<serde_json::Value>,
+    grants_less: Vec<serde_json::Value>,
+    caveats: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Two documents: assignments paired by address (Terraform) or path; one on a side only is
+/// listed, and is an error (exit 2), since its pair cannot be told.
+fn documents_pair(old: &Doc, new: &Doc, format: Format, options: &EvalOptions) -> Status {
+    let key = |e: &Entry| (e.key.clone(), e.phase);
+    let mut reports = Vec::new();
+    for o in &old.entries {
+        let n = new.entries.iter().find(|n| key(n) == key(o));
+        reports.push(compare(o, n, old, new, options, "unmatched"));
+    }
+    for n in &new.entries {
+        if !old.entries.iter().any(|o| key(o) == key(n)) {
+            reports.push(only_new(n, old, new, "unmatched"));
+        }
+    }
+    finish(&reports, format, old, new, options)
+}
+
+/// One Terraform plan: each assignment's before-state against its after-state. An assignment
+/// the plan creates is `added` (it grants what its condition allows: exit 1); one it deletes
+/// is `removed`.
+fn plan_changes(plan: &Doc, format: Format, options: &EvalOptions) -> Status {
+    let mut reports = Vec::new();
+    let befores: Vec<&Entry> = plan
+        .entries
+        .iter()
+        .filter(|e| e.phase == Some(Phase::Before))
+        .collect();
+    let afters: Vec<&Entry> = plan
+        .entries
+        .iter()
+        .filter(|e| e.phase == Some(Phase::After))
+        .collect();
+    if plan.entries.iter().any(|e| e.phase.is_none()) || plan.entries.is_empty() {
+        return fail(&format!(
+            "`{}` is not a Terraform plan with role-assignment changes (`resource_changes[].change.before/after`); to compare two documents, give both",
+            printable(&plan.name)
+        ));
+    }
+    for b in &befores {
+        let a = afters.iter().copied().find(|a| a.key == b.key);
+        reports.push(compare(b, a, plan, plan, options, "removed"));
+    }
+    for a in &afters {
+        if !befores.iter().any(|b| b.key == a.key) {
+            reports.push(only_new(a, plan, plan, "added"));
+        }
+    }
+    finish(&reports, format, plan, plan, options)
+}
+
+fn compare(
+    o: &Entry,
+    n: Option<&Entry>,
+    old: &Doc,
+    new: &Doc,
+    options: &EvalOptions,
+    missing_label: &str,
+) -> PairReport {
+    let mut r = PairReport {
+        key: o.key.clone(),
+        address: o.address.clone(),
+        old_file: old.name.clone(),
+        old_json_path: Some(o.path.clone()),
+        new_file: new.name.clone(),
+        new_json_path: n.map(|n| n.path.clone()),
+        outcome: missing_label.into(),
+        verdict: None,
+        grants_more: Vec::new(),
+        grants_less: Vec::new(),
+        caveats: Vec::new(),
+        error: None,
+    };
+    let Some(n) = n else {
+        return r;
+    };
+    let parse = |e: &Entry, doc: &Doc| -> Result<Condition, String> {
+        if let Some(why) = &e.uncheckable {
+            return Err(format!(
+                "{}:{}: {} cannot be compared: {why}",
+                doc.name, e.line, e.path
+            ));
+        }
+        azcond::parse(&e.text)
+            .map_err(|err| format!("{}:{}: {} does not parse: {err}", doc.name, e.line, e.path))
+    };
+    let result = parse(o, old)
+        .and_then(|a| parse(n, new).map(|b| (a, b)))
+        .and_then(|(a, b)| azcond::semantic::diff(&a, &b, options).map_err(|e| e.to_string()));
+    match result {
+        Ok(d) => {
+            r.outcome = serde_json::to_value(d.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            r.verdict = Some(d.verdict);
+            r.grants_more = d.grants_more.into_iter().map(|w| w.request).collect();
+            r.grants_less = d.grants_less.into_iter().map(|w| w.request).collect();
+            r.caveats = d.caveats;
+        }
+        Err(e) => {
+            r.outcome = "error".into();
+            r.error = Some(e);
+        }
+    }
+    r
+}
+
+fn only_new(n: &Entry, old: &Doc, new: &Doc, label: &str) -> PairReport {
+    PairReport {
+        key: n.key.clone(),
+        address: n.address.clone(),
+        old_file: old.name.clone(),
+        old_json_path: None,
+        new_file: new.name.clone(),
+        new_json_path: Some(n.path.clone()),
+        outcome: label.into(),
+        verdict: None,
+        grants_more: Vec::new(),
+        grants_less: Vec::new(),
+        caveats: Vec::new(),
+        error: None,
+    }
+}
+
+fn finish(
+    reports: &[PairReport],
+    format: Format,
+    old: &Doc,
+    new: &Doc,
+    options: &EvalOptions,
+) -> Status {
+    let status = reports
+        .iter()
+        .map(|r| match (r.outcome.as_str(), r.verdict) {
+            ("unmatched" | "error", _) => Status::Error,
+            ("added", _) => Status::Findings,
+            (_, Some(v)) => status_of(v),
+            _ => Status::Ok,
+        })
+        .max()
+        .unwrap_or(Status::Ok);
+    match format {
+        Format::Json => {
+            let out = serde_json::json!({ "pairs": reports, "missing": options.missing });
+            match serde_json::to_string_pretty(&out) {
+                Ok(out) => print(&format!("{out}\n")),
+                Err(e) => return fail(&format!("cannot write JSON: {e}")),
+            }
+        }
+        Format::Human => {
+            let mut out = String::new();
+            for r in reports {
+                let what = &r.key;
+                let _ = writeln!(
+                    out,
+                    "{}: {}",
+                    printable(what),
+                    match r.outcome.as_str() {
+                        "unmatched" => match (&r.old_json_path, &r.new_json_path) {
+                            (Some(p), None) => format!(
+                                "only in {} ({}); pair it, or compare the files by hand",
+                                printable(&old.name),
+                                printable(p)
+                            ),
+                            (_, Some(p)) => format!(
+                                "only in {} ({}); pair it, or compare the files by hand",
+                                printable(&new.name),
+                                printable(p)
+                            ),
+                            _ => "unmatched".into(),
+                        },
+                        "added" =>
+                            "added by the plan: it grants whatever its condition allows".into(),
+                        "removed" => "removed by the plan".into(),
+                        "error" => format!(
+                            "not compared: {}",
+                            printable(r.error.as_deref().unwrap_or(""))
+                        ),
+                        v => v.to_string(),
+                    }
+                );
+                for (label, ws) in [
+                    ("grants more", &r.grants_more),
+                    ("grants less", &r.grants_less),
+                ] {
+                    for w in ws {
+                        let _ =
+                            writeln!(out, "  {label}, for example: {}", printable(&w.to_string()));
+                    }
+                }
+                for c in &r.caveats {
+                    let _ = writeln!(out, "  note: {}", printable(c));
+                }
+            }
+            let changed = reports
+                .iter()
+                .filter(|r| matches!(r.verdict, Some(v) if v != Verdict::Equivalent))
+                .count();
+            let _ = writeln!(
+                out,
+                "{} role-assignment condition(s) compared, {changed} changed what they grant",
+                reports.iter().filter(|r| r.verdict.is_some()).count()
+            );
+            print(&out);
+        }
+    }
+    status
 }
 
 fn fail(message: &str) -> Status {

@@ -27,6 +27,17 @@ pub struct JsonError {
 
 /// Every condition in a JSON document, and the duplicate keys met on the way.
 pub fn json(text: &str) -> Result<Extraction, JsonError> {
+    read(text, false)
+}
+
+/// As [`json`], and for a Terraform plan also the conditions its changes replace: the
+/// `before` state of every update, replacement and deletion (paths `….change.before.…`), for
+/// comparing what a plan changes. `check` reads only what a plan leaves in place.
+pub fn json_with_plan_before(text: &str) -> Result<Extraction, JsonError> {
+    read(text, true)
+}
+
+fn read(text: &str, before: bool) -> Result<Extraction, JsonError> {
     let parsed =
         jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default())
             .map_err(|e| JsonError {
@@ -36,6 +47,7 @@ pub fn json(text: &str) -> Result<Extraction, JsonError> {
     let mut walk = Walk {
         text,
         out: Extraction::default(),
+        before,
     };
     if let Some(root) = &parsed.value {
         walk.document(root, "$", &Context::default());
@@ -115,6 +127,8 @@ fn assigned_of(o: &Object<'_>) -> Option<String> {
 struct Walk<'t> {
     text: &'t str,
     out: Extraction,
+    /// Whether to read a plan's `before` states too.
+    before: bool,
 }
 
 fn name(n: &ObjectPropName<'_>) -> String {
@@ -175,16 +189,22 @@ impl Walk<'_> {
             Some(Value::Array(a)) => a.elements.iter().filter_map(|v| string(Some(v))).collect(),
             _ => Vec::new(),
         };
-        // Creates, updates and replacements (`["delete", "create"]`) leave `after` in place.
-        if !actions.iter().any(|a| *a == "create" || *a == "update") {
-            return;
-        }
         let kind = string(get(rc, "type")).unwrap_or("");
         let ctx = Context {
             role_assignment: is_role_assignment_type(kind),
             address: string(get(rc, "address")).map(str::to_string),
             ..Context::default()
         };
+        // What an update, a replacement or a deletion takes away.
+        if self.before && actions.iter().any(|a| *a == "update" || *a == "delete") {
+            if let Some(before) = get(c, "before") {
+                self.walk(before, format!("{path}.change.before"), ctx.clone());
+            }
+        }
+        // Creates, updates and replacements (`["delete", "create"]`) leave `after` in place.
+        if !actions.iter().any(|a| *a == "create" || *a == "update") {
+            return;
+        }
         if let Some(after) = get(c, "after") {
             self.walk(after, format!("{path}.change.after"), ctx.clone());
         }

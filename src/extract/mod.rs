@@ -14,7 +14,7 @@ mod terraform;
 mod yaml;
 
 pub use self::bicep::{bicep, BicepError};
-pub use self::json::{json, JsonError};
+pub use self::json::{json, json_with_plan_before, JsonError};
 pub use self::terraform::{terraform, TerraformError};
 pub use self::yaml::{yaml, YamlError};
 
