@@ -67,7 +67,12 @@ fn over_8_kb_is_an_error() {
         .iter()
         .any(|(c, s, _)| c == "too-long" && *s == Severity::Error));
     let short = vec![GUARDED; AZURE_MAX_LEN / GUARDED.len() / 2].join(" AND ");
-    assert!(codes(&short).is_empty());
+    // The same clause repeated: every repetition but the first is redundant, and nothing else.
+    let found = codes(&short);
+    assert!(!found.is_empty());
+    assert!(found
+        .iter()
+        .all(|(c, s, _)| c == "redundant-clause" && *s == Severity::Info));
 }
 
 #[test]
@@ -75,13 +80,24 @@ fn mixed_and_or_without_parentheses_is_a_warning_on_the_and_chain() {
     let src = "ActionMatches{'a'} AND ActionMatches{'b'} OR ActionMatches{'c'}";
     assert_eq!(
         codes(src),
-        [(
-            "ambiguous-precedence".into(),
-            Severity::Warning,
-            "ActionMatches{'a'} AND ActionMatches{'b'}".into()
-        )]
+        [
+            (
+                "ambiguous-precedence".into(),
+                Severity::Warning,
+                "ActionMatches{'a'} AND ActionMatches{'b'}".into()
+            ),
+            // No action is both `a` and `b`.
+            (
+                "redundant-clause".into(),
+                Severity::Info,
+                "ActionMatches{'a'} AND ActionMatches{'b'}".into()
+            )
+        ]
     );
-    assert!(codes("(ActionMatches{'a'} AND ActionMatches{'b'}) OR ActionMatches{'c'}").is_empty());
+    assert!(codes(
+        "(ActionMatches{'a'} AND SubOperationMatches{'Blob.List'}) OR ActionMatches{'c'}"
+    )
+    .is_empty());
     assert!(!check(src).has_errors());
 }
 
@@ -111,6 +127,8 @@ fn the_documented_corpus_has_no_errors_and_only_the_expected_warnings() {
     // Real conditions from public repositories whose guards cover actions their attributes do
     // not apply to: each is a genuine finding.
     let expected = [
+        // The `&$keys$&` test is implied by the comparison of the key's value beside it.
+        "013.cond info redundant-clause",
         "160.cond warning attribute-not-applicable",
         "160.cond warning attribute-not-applicable",
         "208.cond warning list-not-excluded",

@@ -308,3 +308,45 @@ fn unknown_suboperation() {
 fn quoted_guid() {
     one("@Request[Microsoft.Authorization/roleAssignments:PrincipalId] GuidEquals '28c35fea-2099-4cf5-8ad9-473547bc9423'", "quoted-guid", Severity::Warning, "'28c35fea-2099-4cf5-8ad9-473547bc9423'");
 }
+
+// ---- semantic findings: decided over every request ----
+
+#[test]
+fn a_condition_that_restricts_nothing_once_its_tag_is_there_is_always_true() {
+    let tag = format!("@Resource[{BLOBS}/tags:Project<$key_case_sensitive$>]");
+    let src = format!("{tag} StringNotEquals 'a' OR {tag} StringNotEquals 'b'");
+    one(&src, "always-true", Severity::Warning, &src);
+}
+
+#[test]
+fn a_condition_no_request_satisfies_is_never_true() {
+    let tag = format!("@Resource[{BLOBS}/tags:Project<$key_case_sensitive$>]");
+    let src = format!("{tag} StringEquals 'a' AND {tag} StringEquals 'b'");
+    one(&src, "never-true", Severity::Warning, &src);
+}
+
+#[test]
+fn a_comparison_no_value_satisfies_is_never_true_and_redundant() {
+    let leaf = format!("@Resource[{BLOBS}/tags:Project<$key_case_sensitive$>] ForAnyOfAllValues:StringEquals {{'a', 'b'}}");
+    let src = guarded(READ_GUARD, &format!("{leaf} OR @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'"));
+    let got = findings(&src);
+    assert_eq!(
+        got,
+        [
+            ("never-true".to_string(), Severity::Warning, leaf.clone()),
+            ("redundant-clause".to_string(), Severity::Info, leaf.clone()),
+        ],
+        "{src}"
+    );
+}
+
+#[test]
+fn a_repeated_clause_is_redundant_once() {
+    let clause =
+        format!("@Resource[{BLOBS}/tags:Project<$key_case_sensitive$>] StringEquals 'Cascade'");
+    let src = guarded(READ_GUARD, &format!("{clause} OR {clause}"));
+    let got = findings(&src);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "redundant-clause");
+    assert_eq!(got[0].1, Severity::Info);
+}

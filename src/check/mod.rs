@@ -364,6 +364,27 @@ pub const RULES: &[Rule] = &[
         fix: "Remove the quotes.",
     },
     Rule {
+        code: "always-true",
+        severity: Severity::Warning,
+        summary: "a condition, or a comparison once its attributes are present, that no request makes false",
+        explanation: "The semantic engine decides the condition over every request, as the evaluator would: this one cannot be false, so it restricts nothing (a comparison: nothing once its attributes are there). Usually an operator reads differently than meant, such as `ForAnyOfAnyValues:…NotEquals` over a set.",
+        fix: "Say what should be denied; `azcond diff` against the condition you meant shows the requests where they differ.",
+    },
+    Rule {
+        code: "never-true",
+        severity: Severity::Warning,
+        summary: "a condition, or a comparison, that no request makes true",
+        explanation: "The semantic engine decides the condition over every request: this one is never true, so a role assignment with it grants nothing (a comparison: it denies wherever it decides). Clauses contradict each other, or a value can never match.",
+        fix: "Check the operators and values; `azcond eval` with a request it should allow shows the clause that denies.",
+    },
+    Rule {
+        code: "redundant-clause",
+        severity: Severity::Info,
+        summary: "a clause whose removal changes no decision",
+        explanation: "Another clause already decides every request this one decides, so the condition allows exactly the same requests without it. Clauses reported together can all be removed at once. The portal repeats its action guard in every block, which is harmless.",
+        fix: "Remove it to make the condition shorter and clearer, or keep it as the portal writes it.",
+    },
+    Rule {
         code: "not-checkable",
         severity: Severity::Info,
         summary: "a condition azcond cannot read before deployment",
@@ -630,10 +651,58 @@ pub fn check_with(src: &str, catalog: &Catalog) -> Report {
     lexical_findings(&condition, &mut findings);
     ambiguous_precedence(condition.expr(), &mut findings);
     rules::run(&condition, catalog, &mut findings);
+    // On a condition the other rules find wrong, the errors say what to fix first.
+    if src.len() <= AZURE_MAX_LEN && !findings.iter().any(|f| f.severity == Severity::Error) {
+        semantic_findings(&condition, &mut findings);
+    }
     findings.sort_by_key(|f| (f.span.start, f.span.end));
     Report {
         condition: Some(condition),
         findings,
+    }
+}
+
+/// Diagram nodes the semantic findings may use per condition: enough for every condition in
+/// the corpus many times over, and a bound on what a hostile one costs.
+const SEMANTIC_MAX_NODES: usize = 200_000;
+
+/// `always-true`, `never-true` and `redundant-clause`, from the semantic engine. A condition
+/// too complex for its limits gets none (and no error: the other rules have judged it).
+fn semantic_findings(condition: &Condition, findings: &mut Vec<Diagnostic>) {
+    let limits = crate::semantic::Limits {
+        max_nodes: SEMANTIC_MAX_NODES,
+        max_witnesses: 1,
+    };
+    let Ok(found) =
+        crate::semantic::findings(condition, &crate::eval::EvalOptions::default(), &limits)
+    else {
+        return;
+    };
+    for f in found {
+        // `any-of-any-not-equals` already says why such a comparison always holds.
+        if findings
+            .iter()
+            .any(|g| g.span == f.span && g.code == "any-of-any-not-equals")
+        {
+            continue;
+        }
+        let severity = match f.kind {
+            crate::semantic::FindingKind::RedundantClause => Severity::Info,
+            _ => Severity::Warning,
+        };
+        let label = match f.kind {
+            crate::semantic::FindingKind::AlwaysTrue => "always true",
+            crate::semantic::FindingKind::NeverTrue => "never true",
+            crate::semantic::FindingKind::RedundantClause => "changes nothing",
+        };
+        findings.push(finding(
+            severity,
+            f.kind.code(),
+            f.message,
+            f.span,
+            label,
+            Some(&f.help),
+        ));
     }
 }
 

@@ -15,7 +15,10 @@
 //! quantifiers over lists of candidates. Where values must satisfy several prefixes or patterns
 //! at once, it tries the patterns' own instances; [`Diff::caveats`] says when that applies.
 
+mod findings;
 mod model;
+
+pub use findings::{findings, Finding, FindingKind};
 
 use biodivine_lib_bdd::Bdd;
 use serde::Serialize;

@@ -170,7 +170,7 @@ pub(super) struct Model {
     pub constraint: Bdd,
     /// Why an answer might not cover every request, if it might not.
     pub caveats: Vec<String>,
-    leaves: BTreeMap<String, Leaf>,
+    leaves: BTreeMap<String, Outcome>,
     options: EvalOptions,
     max_nodes: usize,
 }
@@ -317,8 +317,12 @@ impl Model {
         }
         model.constraint = constraint;
         for text in leaf_texts {
+            if model.leaves.contains_key(&text) {
+                continue;
+            }
             let leaf = model.leaf(&text)?;
-            model.leaves.insert(text, leaf);
+            let outcome = model.leaf_outcome(&leaf)?;
+            model.leaves.insert(text, outcome);
         }
         Ok(model)
     }
@@ -356,6 +360,17 @@ impl Model {
 
     pub fn minus(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
         self.and_not(a, b)
+    }
+
+    /// Every dimension a leaf reads present.
+    pub fn leaf_present(&self, e: Expr<'_>) -> Bdd {
+        let mut out = self.vars.mk_true();
+        for a in e.attributes() {
+            if let Some(d) = self.dim(&key_of(&a)).and_then(|d| self.dims.get(d)) {
+                out = out.and(&self.present(d));
+            }
+        }
+        out
     }
 
     fn var(&self, v: BddVariable) -> Bdd {
@@ -682,15 +697,25 @@ impl Model {
     /// stopping at the first operand that settles an `AND` or `OR`, and stopping everything
     /// at an error.
     pub fn outcome(&self, e: Expr<'_>, depth: usize) -> Result<Outcome, SemanticError> {
+        self.outcome_without(e, depth, &[])
+    }
+
+    /// [`Model::outcome`] with some operands of `AND`s and `OR`s (the nodes `skip`) left out.
+    pub fn outcome_without(
+        &self,
+        e: Expr<'_>,
+        depth: usize,
+        skip: &[u32],
+    ) -> Result<Outcome, SemanticError> {
         if depth > MAX_DEPTH {
             return Err(SemanticError::TooComplex(format!(
                 "the condition nests deeper than {MAX_DEPTH} levels"
             )));
         }
         match e.kind() {
-            ExprKind::Group(g) => self.outcome(g.expr, depth + 1),
+            ExprKind::Group(g) => self.outcome_without(g.expr, depth + 1, skip),
             ExprKind::Not(x) => {
-                let o = self.outcome(x, depth + 1)?;
+                let o = self.outcome_without(x, depth + 1, skip)?;
                 Ok(Outcome {
                     truth: self.op(&o.truth, &o.error, |a, b| match (a, b) {
                         (Some(a), Some(b)) => Some(!a && !b),
@@ -707,7 +732,10 @@ impl Model {
                 let mut truth = self.vars.mk_false();
                 let mut error = self.vars.mk_false();
                 for item in items.iter() {
-                    let o = self.outcome(item, depth + 1)?;
+                    if skip.contains(&item.id()) {
+                        continue;
+                    }
+                    let o = self.outcome_without(item, depth + 1, skip)?;
                     error = self.or(&error, &self.and(&going, &o.error)?)?;
                     if is_and {
                         going = self.and(&going, &o.truth)?;
@@ -721,11 +749,11 @@ impl Model {
                 }
                 Ok(Outcome { truth, error })
             }
-            _ => {
-                let text = e.to_string();
-                let leaf = self.leaves.get(&text).ok_or_else(internal)?;
-                self.leaf_outcome(leaf)
-            }
+            _ => self
+                .leaves
+                .get(&e.to_string())
+                .cloned()
+                .ok_or_else(internal),
         }
     }
 
