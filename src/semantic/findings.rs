@@ -1,6 +1,9 @@
 //! `check`'s semantic findings: a condition or clause that is always true or never true, and a
 //! clause whose removal changes nothing, each decided over the model of requests.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::ast::{Condition, Expr, ExprKind};
@@ -63,7 +66,8 @@ pub fn findings(
     if model.dims.is_empty() {
         return Ok(Vec::new());
     }
-    let allow = model.outcome(root, 0)?.truth;
+    let memo = RefCell::new(HashMap::new());
+    let allow = model.outcome_without(root, 0, &[], Some(&memo))?.truth;
     let requests = &model.constraint;
     let mut out = Vec::new();
     if model.conj(&allow, requests)?.is_false() {
@@ -103,7 +107,7 @@ pub fn findings(
         let ExprKind::Compare(_) = e.kind() else {
             continue;
         };
-        let o = model.outcome(e, 0)?;
+        let o = model.outcome_without(e, 0, &[], Some(&memo))?;
         let present = model.conj(&model.leaf_present(e), requests)?;
         if present.is_false() {
             continue;
@@ -124,7 +128,7 @@ pub fn findings(
             });
         }
     }
-    redundant(&model, root, &allow, requests, &mut out)?;
+    redundant(&model, root, &allow, requests, &memo, &mut out)?;
     Ok(out)
 }
 
@@ -142,6 +146,7 @@ fn redundant(
     root: Expr<'_>,
     allow: &biodivine_lib_bdd::Bdd,
     requests: &biodivine_lib_bdd::Bdd,
+    memo: &RefCell<HashMap<u32, super::model::Outcome>>,
     out: &mut Vec<Finding>,
 ) -> Result<(), SemanticError> {
     // Left out one after another: each is redundant given the ones before it are gone, so
@@ -161,7 +166,7 @@ fn redundant(
                     }
                     let mut trial = removed.clone();
                     trial.push(item.id());
-                    let without = model.outcome_without(root, 0, &trial)?.truth;
+                    let without = model.outcome_without(root, 0, &trial, Some(memo))?.truth;
                     let same = model
                         .conj(&model.minus(allow, &without)?, requests)?
                         .is_false()

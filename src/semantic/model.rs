@@ -11,7 +11,8 @@
 //! value of its dimensions is not computed here: the leaf is evaluated by the evaluator itself
 //! on a request holding just those values, so the model cannot disagree with it on an operator.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use biodivine_lib_bdd::{op_function, Bdd, BddValuation, BddVariable, BddVariableSet};
 
@@ -327,15 +328,36 @@ impl Model {
         Ok(model)
     }
 
+    // The three operations the engine runs most, answered without the library's apply (a hash
+    // table per call) when an operand is constant, as most error diagrams are.
+
     fn and(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
+        if a.is_false() || b.is_true() {
+            return Ok(a.clone());
+        }
+        if b.is_false() || a.is_true() {
+            return Ok(b.clone());
+        }
         self.op(a, b, op_function::and)
     }
 
     fn or(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
+        if a.is_true() || b.is_false() {
+            return Ok(a.clone());
+        }
+        if b.is_true() || a.is_false() {
+            return Ok(b.clone());
+        }
         self.op(a, b, op_function::or)
     }
 
     fn and_not(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
+        if a.is_false() || b.is_false() {
+            return Ok(a.clone());
+        }
+        if b.is_true() {
+            return Ok(self.vars.mk_false());
+        }
         self.op(a, b, op_function::and_not)
     }
 
@@ -546,6 +568,66 @@ impl Model {
 
     /// A leaf over each combination of its dimensions' states.
     fn product(&self, leaf: &Leaf) -> Result<Outcome, SemanticError> {
+        if leaf
+            .dims
+            .iter()
+            .all(|d| self.dims.get(*d).is_some_and(|x| !x.list))
+        {
+            return self.product_single(leaf);
+        }
+        self.product_general(leaf)
+    }
+
+    /// [`Model::product`] for single-valued dimensions: each combination of values is one
+    /// clause ("this value", or "absent"), and the diagram is built from the clauses at once.
+    /// Valid where the model's constraint holds (one value per present dimension), which every
+    /// question conjoins.
+    fn product_single(&self, leaf: &Leaf) -> Result<Outcome, SemanticError> {
+        let mut combos: Vec<(Vec<(BddVariable, bool)>, Vec<(usize, State)>)> =
+            vec![(Vec::new(), Vec::new())];
+        for d in &leaf.dims {
+            let dim = self.dims.get(*d).ok_or_else(internal)?;
+            let mut choices: Vec<(Option<(BddVariable, bool)>, State)> = Vec::new();
+            if dim.optional || dim.linked {
+                choices.push((dim.present.map(|p| (p, false)), State::Missing));
+            }
+            for (i, v) in dim.vars.iter().enumerate() {
+                choices.push((Some((*v, true)), State::One(i)));
+            }
+            let mut next = Vec::with_capacity(combos.len() * choices.len());
+            for (literals, states) in &combos {
+                for (literal, state) in &choices {
+                    let mut l = literals.clone();
+                    if let Some(x) = literal {
+                        if l.iter().any(|(v, b)| v == &x.0 && b != &x.1) {
+                            continue;
+                        }
+                        l.push(*x);
+                    }
+                    let mut s = states.clone();
+                    s.push((*d, state.clone()));
+                    next.push((l, s));
+                }
+            }
+            combos = next;
+        }
+        let mut truth = Vec::new();
+        let mut error = Vec::new();
+        for (literals, states) in combos {
+            let clause = biodivine_lib_bdd::BddPartialValuation::from_values(&literals);
+            match self.oracle(leaf, &states)? {
+                (true, _) => truth.push(clause),
+                (_, true) => error.push(clause),
+                _ => {}
+            }
+        }
+        Ok(Outcome {
+            truth: self.vars.mk_dnf(&truth),
+            error: self.vars.mk_dnf(&error),
+        })
+    }
+
+    fn product_general(&self, leaf: &Leaf) -> Result<Outcome, SemanticError> {
         let mut combos: Vec<(Bdd, Vec<(usize, State)>)> = vec![(self.vars.mk_true(), Vec::new())];
         for d in &leaf.dims {
             let mut next = Vec::new();
@@ -653,7 +735,7 @@ impl Model {
                     };
                 }
             }
-            _ => return self.product(leaf),
+            _ => return self.product_general(leaf),
         }
         error = self.and(&error, &present_all)?;
         truth = self.and_not(&self.and(&truth, &present_all)?, &error)?;
@@ -697,15 +779,38 @@ impl Model {
     /// stopping at the first operand that settles an `AND` or `OR`, and stopping everything
     /// at an error.
     pub fn outcome(&self, e: Expr<'_>, depth: usize) -> Result<Outcome, SemanticError> {
-        self.outcome_without(e, depth, &[])
+        self.outcome_without(e, depth, &[], None)
     }
 
     /// [`Model::outcome`] with some operands of `AND`s and `OR`s (the nodes `skip`) left out.
+    /// `memo` keeps each node's outcome with nothing left out (node ids are one condition's),
+    /// so that only the nodes above a left-out one are composed again.
     pub fn outcome_without(
         &self,
         e: Expr<'_>,
         depth: usize,
         skip: &[u32],
+        memo: Option<&RefCell<HashMap<u32, Outcome>>>,
+    ) -> Result<Outcome, SemanticError> {
+        let whole = skip.is_empty() || !e.descendants().any(|d| skip.contains(&d.id()));
+        if let (Some(m), true) = (memo, whole) {
+            if let Some(o) = m.borrow().get(&e.id()) {
+                return Ok(o.clone());
+            }
+        }
+        let o = self.compose(e, depth, skip, memo)?;
+        if let (Some(m), true) = (memo, whole) {
+            m.borrow_mut().insert(e.id(), o.clone());
+        }
+        Ok(o)
+    }
+
+    fn compose(
+        &self,
+        e: Expr<'_>,
+        depth: usize,
+        skip: &[u32],
+        memo: Option<&RefCell<HashMap<u32, Outcome>>>,
     ) -> Result<Outcome, SemanticError> {
         if depth > MAX_DEPTH {
             return Err(SemanticError::TooComplex(format!(
@@ -713,9 +818,9 @@ impl Model {
             )));
         }
         match e.kind() {
-            ExprKind::Group(g) => self.outcome_without(g.expr, depth + 1, skip),
+            ExprKind::Group(g) => self.outcome_without(g.expr, depth + 1, skip, memo),
             ExprKind::Not(x) => {
-                let o = self.outcome_without(x, depth + 1, skip)?;
+                let o = self.outcome_without(x, depth + 1, skip, memo)?;
                 Ok(Outcome {
                     truth: self.op(&o.truth, &o.error, |a, b| match (a, b) {
                         (Some(a), Some(b)) => Some(!a && !b),
@@ -735,7 +840,7 @@ impl Model {
                     if skip.contains(&item.id()) {
                         continue;
                     }
-                    let o = self.outcome_without(item, depth + 1, skip)?;
+                    let o = self.outcome_without(item, depth + 1, skip, memo)?;
                     error = self.or(&error, &self.and(&going, &o.error)?)?;
                     if is_and {
                         going = self.and(&going, &o.truth)?;
