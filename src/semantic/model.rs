@@ -106,6 +106,9 @@ pub(super) struct Dim {
     pub linked: bool,
 }
 
+/// A conjunction of literals: which variables are true, which false.
+type Clause = Vec<(BddVariable, bool)>;
+
 /// What a leaf is evaluated on: each of its dimensions' values.
 #[derive(Clone, Debug)]
 enum State {
@@ -583,8 +586,7 @@ impl Model {
     /// Valid where the model's constraint holds (one value per present dimension), which every
     /// question conjoins.
     fn product_single(&self, leaf: &Leaf) -> Result<Outcome, SemanticError> {
-        let mut combos: Vec<(Vec<(BddVariable, bool)>, Vec<(usize, State)>)> =
-            vec![(Vec::new(), Vec::new())];
+        let mut combos: Vec<(Clause, Vec<(usize, State)>)> = vec![(Vec::new(), Vec::new())];
         for d in &leaf.dims {
             let dim = self.dims.get(*d).ok_or_else(internal)?;
             let mut choices: Vec<(Option<(BddVariable, bool)>, State)> = Vec::new();
