@@ -197,6 +197,14 @@ fn cases() -> Vec<Case> {
         s.into_bytes()
     };
     let esc = "\u{1b}]0;pwned\u{7}\u{1b}[31m";
+    // Two attributes compared with each other, one also with 700 values: the product of their
+    // candidates is what the semantic engine must bound.
+    let tag = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>]";
+    let many: Vec<String> = (0..700).map(|i| format!("'x{i}'")).collect();
+    let wide_pair = format!(
+        "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:a_b] ForAnyOfAnyValues:StringEquals {tag} AND {tag} ForAnyOfAnyValues:StringEquals {{{}}}",
+        many.join(", ")
+    );
     vec![
         // ---- deep nesting of every construct ----
         Case { name: "a million (", args: vec!["check", "-"], input: Input::Bytes("(".repeat(1_000_000).into_bytes()), statuses: &[1], stdout_has: Some("error[too-deep]"), ..Case::default() },
@@ -229,6 +237,8 @@ fn cases() -> Vec<Case> {
         Case { name: "defaults merged into 1500 cases", args: vec!["test", "{dir}/amplify.test.yaml"], setup: vec![Setup::File("amplify.test.yaml", defaults_bomb)], statuses: &[2], stderr_has: Some("merged into each of the 1500 cases"), ..Case::default() },
         Case { name: "240 000 values in a request list", args: vec!["eval", "-c", "@Principal[l] ForAllOfAllValues:NumericNotEquals @Request[r]", "--request", "-"], input: Input::Bytes(format!("{{\"action\": \"x\", \"principal\": {{\"l\": [{}]}}}}", big_list.join(",")).into_bytes()), statuses: &[2], stderr_has: Some("at most 4096"), ..Case::default() },
         Case { name: "4096 × 4096 quantified lists", args: vec!["eval", "-c", "@Principal[l] ForAllOfAllValues:NumericNotEquals @Request[r]", "--request", "-", "--format", "json"], input: Input::Bytes(quadratic_request.into_bytes()), statuses: &[0], stdout_has: Some("\"decision\": \"allow\""), ..Case::default() },
+        Case { name: "a wide pair of attributes to check", args: vec!["check", "-"], input: Input::Bytes(wide_pair.clone().into_bytes()), statuses: &[0], ..Case::default() },
+        Case { name: "a wide pair of attributes to diff", args: vec!["diff", "{dir}/a.cond", "{dir}/a.cond"], setup: vec![Setup::File("a.cond", wide_pair.into_bytes())], statuses: &[0, 2], ..Case::default() },
         Case { name: "a name given twice in a request", args: vec!["eval", "-c", "ActionMatches{'x'}", "--request", "-"], input: Input::Bytes(b"{\"action\": \"x\", \"resource\": {\"a\": \"x\", \"a\": \"y\"}}".to_vec()), statuses: &[2], stderr_has: Some("given twice"), ..Case::default() },
         Case { name: "a tag key given twice", args: vec!["eval", "-c", "ActionMatches{'x'}", "--request", "-"], input: Input::Bytes(b"{\"action\": \"x\", \"resource\": {\"a/blobs/tags\": {\"k\": \"x\", \"k\": \"y\"}}}".to_vec()), statuses: &[2], stderr_has: Some("key `k` given twice"), ..Case::default() },
         Case { name: "the tags object given twice", args: vec!["eval", "-c", "ActionMatches{'x'}", "--request", "-"], input: Input::Bytes(b"{\"action\": \"x\", \"resource\": {\"a/blobs/tags\": {\"k\": \"x\"}, \"A/blobs/tags\": {\"j\": \"y\"}}}".to_vec()), statuses: &[2], stderr_has: Some("given twice"), ..Case::default() },

@@ -271,7 +271,7 @@ fn a_question_beyond_the_limits_is_refused_by_name_not_answered() {
     let seed = parse(&seed());
     let limits = azcond::semantic::Limits {
         max_nodes: 50,
-        max_witnesses: 1,
+        ..azcond::semantic::Limits::default()
     };
     let e =
         azcond::semantic::diff_with(&seed, &seed, &EvalOptions::default(), &limits).unwrap_err();

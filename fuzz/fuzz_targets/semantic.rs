@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(old) = azcond::parse(a) else { return };
     let new = azcond::parse(b).unwrap_or_else(|_| old.clone());
-    let limits = Limits { max_nodes: 200_000, max_witnesses: 2 };
+    let limits = Limits { max_nodes: 200_000, max_witnesses: 2, max_evaluations: 50_000, max_variables: 2000 };
     for missing in [MissingAttributes::False, MissingAttributes::Error] {
         let options = EvalOptions { missing, now: None };
         match diff_with(&old, &new, &options, &limits) {

@@ -664,7 +664,11 @@ pub fn check_with(src: &str, catalog: &Catalog) -> Report {
 
 /// Diagram nodes the semantic findings may use per condition: enough for every condition in
 /// the corpus many times over, and a bound on what a hostile one costs.
-const SEMANTIC_MAX_NODES: usize = 200_000;
+const SEMANTIC_MAX_NODES: usize = 100_000;
+/// Leaf evaluations the semantic findings may use per condition (a few milliseconds at most).
+const SEMANTIC_MAX_EVALUATIONS: usize = 10_000;
+/// Candidate values the semantic findings may consider per condition.
+const SEMANTIC_MAX_VARIABLES: usize = 1000;
 
 /// `always-true`, `never-true` and `redundant-clause`, from the semantic engine. A condition
 /// too complex for its limits gets none (and no error: the other rules have judged it).
@@ -672,6 +676,8 @@ fn semantic_findings(condition: &Condition, findings: &mut Vec<Diagnostic>) {
     let limits = crate::semantic::Limits {
         max_nodes: SEMANTIC_MAX_NODES,
         max_witnesses: 1,
+        max_evaluations: SEMANTIC_MAX_EVALUATIONS,
+        max_variables: SEMANTIC_MAX_VARIABLES,
     };
     let Ok(found) =
         crate::semantic::findings(condition, &crate::eval::EvalOptions::default(), &limits)

@@ -56,7 +56,7 @@ pub fn findings(
     options: &EvalOptions,
     limits: &Limits,
 ) -> Result<Vec<Finding>, SemanticError> {
-    let model = Model::new(&[condition], options, limits.max_nodes)?;
+    let model = Model::new(&[condition], options, limits)?;
     if !model.caveats.is_empty() {
         return Ok(Vec::new());
     }

@@ -84,13 +84,20 @@ pub struct Limits {
     pub max_nodes: usize,
     /// Most witnesses per direction.
     pub max_witnesses: usize,
+    /// Most evaluations of a leaf on candidate values (a leaf comparing two attributes costs
+    /// the product of their candidates): the bound that keeps a hostile condition cheap.
+    pub max_evaluations: usize,
+    /// Most decision variables (candidate values, all dimensions together).
+    pub max_variables: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_nodes: 4_000_000,
+            max_nodes: 1_000_000,
             max_witnesses: 5,
+            max_evaluations: 1_000_000,
+            max_variables: 6000,
         }
     }
 }
@@ -112,7 +119,7 @@ pub fn diff_with(
     options: &EvalOptions,
     limits: &Limits,
 ) -> Result<Diff, SemanticError> {
-    let model = Model::new(&[old, new], options, limits.max_nodes)?;
+    let model = Model::new(&[old, new], options, limits)?;
     let Outcome {
         truth: allow_old, ..
     } = model.outcome(old.expr(), 0)?;

@@ -177,17 +177,16 @@ pub(super) struct Model {
     leaves: BTreeMap<String, Outcome>,
     options: EvalOptions,
     max_nodes: usize,
+    /// Leaf evaluations left.
+    evaluations: std::cell::Cell<usize>,
 }
-
-/// Most BDD variables a model may have.
-const MAX_VARIABLES: usize = 6000;
 
 impl Model {
     /// The model of `conditions`, for evaluation under `options`.
     pub fn new(
         conditions: &[&Condition],
         options: &EvalOptions,
-        max_nodes: usize,
+        limits: &super::Limits,
     ) -> Result<Model, SemanticError> {
         let mut collect = Collect::default();
         for c in conditions {
@@ -269,9 +268,10 @@ impl Model {
         for d in &dims {
             count += d.candidates.len() + usize::from(d.optional);
         }
-        if count > MAX_VARIABLES {
+        let most = limits.max_variables.min(usize::from(u16::MAX));
+        if count > most {
             return Err(SemanticError::TooComplex(format!(
-                "the conditions need {count} decision variables; at most {MAX_VARIABLES} are allowed"
+                "the conditions need {count} decision variables; at most {most} are allowed"
             )));
         }
         let vars = BddVariableSet::new_anonymous(u16::try_from(count).unwrap_or(u16::MAX));
@@ -312,7 +312,8 @@ impl Model {
             caveats,
             leaves: BTreeMap::new(),
             options: *options,
-            max_nodes,
+            max_nodes: limits.max_nodes,
+            evaluations: std::cell::Cell::new(limits.max_evaluations),
         };
         let mut constraint = model.vars.mk_true();
         for d in 0..model.dims.len() {
@@ -507,6 +508,13 @@ impl Model {
         leaf: &Leaf,
         states: &[(usize, State)],
     ) -> Result<(bool, bool), SemanticError> {
+        let left = self.evaluations.get();
+        if left == 0 {
+            return Err(SemanticError::TooComplex(
+                "deciding the conditions needs more evaluations of their clauses on candidate values than allowed".into(),
+            ));
+        }
+        self.evaluations.set(left - 1);
         let request = self.request(states)?;
         Ok(match leaf.condition.decide(&request, &self.options) {
             Ok(t) => (t, false),
