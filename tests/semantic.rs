@@ -285,3 +285,15 @@ fn a_question_beyond_the_limits_is_refused_by_name_not_answered() {
         "{e}"
     );
 }
+
+/// Found by the `semantic` fuzz target: the keys of an attribute named like a dictionary but
+/// not one the request takes as an object were written as a key's value, so the witness did
+/// not hold them.
+#[test]
+fn keys_of_an_attribute_that_is_not_an_object_are_written_flat() {
+    let old = "@Request[Microsoft.S[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tagstags:&$keys$&] ForAnyOfAnyValues:StringEquals {'Project'}";
+    let new = "@Request[Microsoft.Storage/sts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringEquals 'Cascade'";
+    let d = verdict(old, new);
+    assert_eq!(d.verdict, Verdict::Incomparable, "{d:?}");
+    assert_witnesses(old, new, &d);
+}

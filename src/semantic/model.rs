@@ -893,8 +893,10 @@ impl Model {
         let mut request = Map::new();
         request.insert("action".into(), J::String(OTHER_ACTION.into()));
         let mut sources: BTreeMap<u8, Map<String, J>> = BTreeMap::new();
-        // Dictionaries, by (source, lower-case name): written name and entries.
-        let mut dictionaries: BTreeMap<(u8, String), (String, Map<String, J>)> = BTreeMap::new();
+        // Dictionaries, by (source, lower-case name): written name, the keys' values, and the
+        // keys when they are in question.
+        type Dictionary = (String, Map<String, J>, Option<Vec<String>>);
+        let mut dictionaries: BTreeMap<(u8, String), Dictionary> = BTreeMap::new();
         let mut absent = Vec::new();
         for d in &self.dims {
             let values = chosen(d);
@@ -918,17 +920,21 @@ impl Model {
                 DimKey::Attribute(src, NameKey::Keys { dictionary }) => {
                     let entry = dictionaries
                         .entry((*src, dictionary.clone()))
-                        .or_insert_with(|| (d.written.clone(), Map::new()));
-                    for k in values {
-                        if let Scalar::String(k) = k {
-                            entry.1.entry(k).or_insert_with(|| json!("azcond"));
-                        }
-                    }
+                        .or_insert_with(|| (d.written.clone(), Map::new(), None));
+                    entry.2 = Some(
+                        values
+                            .into_iter()
+                            .filter_map(|k| match k {
+                                Scalar::String(k) => Some(k),
+                                _ => None,
+                            })
+                            .collect(),
+                    );
                 }
                 DimKey::Attribute(src, NameKey::Key { dictionary, key }) => {
                     let entry = dictionaries
                         .entry((*src, dictionary.clone()))
-                        .or_insert_with(|| (d.written.clone(), Map::new()));
+                        .or_insert_with(|| (d.written.clone(), Map::new(), None));
                     if let Some(first) = values.first() {
                         entry.1.insert(key.clone(), scalar(first));
                     }
@@ -949,16 +955,27 @@ impl Model {
                 }
             }
         }
-        for ((src, lower), (name, entries)) in dictionaries {
+        for ((src, lower), (name, mut entries, keys)) in dictionaries {
             let attributes = sources.entry(src).or_default();
             if lower.ends_with("/blobs/tags") || lower.ends_with("/containers/metadata") {
+                // An object: its keys are the keys.
+                for k in keys.into_iter().flatten() {
+                    entries.entry(k).or_insert_with(|| json!("azcond"));
+                }
                 attributes.insert(name, J::Object(entries));
             } else {
-                // Not a dictionary the request takes as an object: one entry per key.
+                // Not a dictionary the request takes as an object: each key's value, and the
+                // keys, flat.
                 for (key, value) in entries {
                     attributes.insert(
                         format!("{name}:{key}{}", crate::ast::KEY_CASE_SENSITIVE_MARKER),
                         value,
+                    );
+                }
+                if let Some(keys) = keys {
+                    attributes.insert(
+                        format!("{name}{}", crate::ast::KEYS_MARKER),
+                        J::Array(keys.into_iter().map(J::String).collect()),
                     );
                 }
             }
