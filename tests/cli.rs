@@ -637,29 +637,34 @@ fn diff_of_a_terraform_plan_pairs_each_assignment_before_and_after() {
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let outcome = |address: &str| {
-        out["pairs"]
+        let pair = out["pairs"]
             .as_array()
             .unwrap()
             .iter()
             .find(|p| p["address"] == address)
-            .map(|p| p["outcome"].clone())
+            .unwrap();
+        (
+            pair["outcome"].as_str().unwrap().to_string(),
+            pair["verdict"].as_str().map(str::to_string),
+        )
     };
+    let compared = |v: &str| ("compared".to_string(), Some(v.to_string()));
     // A replacement that only reformats the condition grants the same.
     assert_eq!(
         outcome("azurerm_role_assignment.replaced"),
-        Some("equivalent".into())
+        compared("equivalent")
     );
     assert_eq!(
         outcome("azurerm_role_assignment.fixed"),
-        Some("incomparable".into())
+        compared("incomparable")
     );
     assert_eq!(
         outcome("azurerm_role_assignment.deleted"),
-        Some("removed".into())
+        ("removed".into(), None)
     );
     assert_eq!(
         outcome("module.rbac.azurerm_role_assignment.this[\"etl\"]"),
-        Some("added".into())
+        ("added".into(), None)
     );
 }
 

@@ -10,7 +10,7 @@ fn parse(text: &str) -> Condition {
     azcond::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
 }
 
-fn verdict(old: &str, new: &str) -> azcond::semantic::Diff {
+fn compare(old: &str, new: &str) -> azcond::semantic::Diff {
     diff(&parse(old), &parse(new), &EvalOptions::default()).unwrap()
 }
 
@@ -41,17 +41,17 @@ fn assert_witnesses(old: &str, new: &str, d: &azcond::semantic::Diff) {
 #[test]
 fn a_condition_is_equivalent_to_itself_and_to_its_reformatting() {
     let seed = seed();
-    let d = verdict(&seed, &seed);
+    let d = compare(&seed, &seed);
     assert_eq!(d.verdict, Verdict::Equivalent, "{d:?}");
     let single = parse(&seed).to_single_line_string();
-    assert_eq!(verdict(&seed, &single).verdict, Verdict::Equivalent);
+    assert_eq!(compare(&seed, &single).verdict, Verdict::Equivalent);
 }
 
 #[test]
 fn ignoring_case_broadens_with_a_witness_in_another_case() {
     let old = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringEquals 'Cascade'";
     let new = old.replace("StringEquals", "StringEqualsIgnoreCase");
-    let d = verdict(old, &new);
+    let d = compare(old, &new);
     assert_eq!(d.verdict, Verdict::Broader, "{d:?}");
     assert_witnesses(old, &new, &d);
     let tags = &d.grants_more[0].request["resource"]
@@ -65,12 +65,12 @@ fn ignoring_case_broadens_with_a_witness_in_another_case() {
 
 #[test]
 fn integer_bounds_that_name_the_same_set_are_equivalent() {
-    let d = verdict(
+    let d = compare(
         "@Request[n] NumericGreaterThan 5",
         "@Request[n] NumericGreaterThanEquals 6",
     );
     assert_eq!(d.verdict, Verdict::Equivalent, "{d:?}");
-    let d = verdict(
+    let d = compare(
         "@Request[n] NumericGreaterThan 5",
         "@Request[n] NumericGreaterThanEquals 5",
     );
@@ -82,7 +82,7 @@ fn integer_bounds_that_name_the_same_set_are_equivalent() {
 fn all_of_an_empty_list_holds_where_any_does_not() {
     let old = "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:p_x] ForAnyOfAnyValues:StringEquals {'a', 'b'}";
     let new = old.replace("ForAnyOfAnyValues", "ForAllOfAnyValues");
-    let d = verdict(old, &new);
+    let d = compare(old, &new);
     assert_eq!(d.verdict, Verdict::Incomparable, "{d:?}");
     assert_witnesses(old, &new, &d);
     // ForAll holds on an empty list; ForAny needs one of the values.
@@ -100,7 +100,7 @@ fn the_missing_attribute_model_changes_the_answer() {
     let old = "NOT @Resource[x] StringEquals 'a'";
     let new = "@Resource[x] StringNotEquals 'a'";
     // Model A: absent, the comparison is false, so NOT makes OLD true and NEW false.
-    let d = verdict(old, new);
+    let d = compare(old, new);
     assert_eq!(d.verdict, Verdict::Narrower, "{d:?}");
     assert_eq!(d.grants_less[0].absent, vec!["@Resource[x]".to_string()]);
     // Model B: absent is an error either way, and both deny.
@@ -117,7 +117,7 @@ fn changing_one_literal_of_the_seed_is_found() {
     let seed = seed();
     let changed = seed.replacen("'medium'", "'Medium'", 1);
     assert_ne!(seed, changed);
-    let d = verdict(&seed, &changed);
+    let d = compare(&seed, &changed);
     assert_ne!(d.verdict, Verdict::Equivalent, "{d:?}");
     assert_witnesses(&seed, &changed, &d);
 }
@@ -293,7 +293,7 @@ fn a_question_beyond_the_limits_is_refused_by_name_not_answered() {
 fn keys_of_an_attribute_that_is_not_an_object_are_written_flat() {
     let old = "@Request[Microsoft.S[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tagstags:&$keys$&] ForAnyOfAnyValues:StringEquals {'Project'}";
     let new = "@Request[Microsoft.Storage/sts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] StringEquals 'Cascade'";
-    let d = verdict(old, new);
+    let d = compare(old, new);
     assert_eq!(d.verdict, Verdict::Incomparable, "{d:?}");
     assert_witnesses(old, new, &d);
 }

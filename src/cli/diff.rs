@@ -9,7 +9,7 @@ use azcond::semantic::{Diff, Verdict, Witness};
 use azcond::{Condition, Diagnostic, Request};
 use serde::Serialize;
 
-use super::{input, print, report_error, Status};
+use super::{input, print, report_error, Missing, Status};
 
 /// Compare what two conditions allow: the CI gate "this change widens access".
 ///
@@ -42,18 +42,11 @@ pub struct Args {
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Missing {
-    /// The comparison is false (model A).
-    False,
-    /// The comparison is an error, so the decision is deny (model B).
-    Error,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     /// The verdict in words, with the requests that show it.
     Human,
-    /// `{"verdict", "grants_more", "grants_less", "caveats"}`.
+    /// For two conditions `{"verdict", "grants_more", "grants_less", …}`; for documents
+    /// `{"pairs": […], "missing"}`.
     Json,
 }
 
@@ -70,11 +63,7 @@ pub fn run(args: &Args) -> Status {
         Err(e) => return fail(&e),
     };
     let options = EvalOptions {
-        missing: match args.missing {
-            Some(Missing::False) => MissingAttributes::False,
-            Some(Missing::Error) => MissingAttributes::Error,
-            None => config.missing.unwrap_or_default(),
-        },
+        missing: Missing::resolve(args.missing, config.missing),
         now: None,
     };
     if args.files.iter().filter(|f| f.as_str() == "-").count() > 1 {
@@ -187,8 +176,7 @@ struct Entry {
     uncheckable: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Before,
     After,
@@ -273,6 +261,22 @@ fn read_document(path: &str, kind: Document) -> Result<Doc, String> {
     })
 }
 
+/// What became of one role assignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Outcome {
+    /// Found on both sides and compared: see the verdict.
+    Compared,
+    /// Created by a plan.
+    Added,
+    /// Deleted by a plan.
+    Removed,
+    /// Found on one side of two documents only.
+    Unmatched,
+    /// Not comparable: an expression, a syntax error, too complex.
+    Error,
+}
+
 /// The comparison of one pair of role assignments, or why there is none.
 #[derive(Serialize)]
 struct PairReport {
@@ -283,8 +287,8 @@ struct PairReport {
     old_json_path: Option<String>,
     new_file: String,
     new_json_path: Option<String>,
-    /// `added`, `removed`, `unmatched`, `error`, or the verdict.
-    outcome: String,
+    outcome: Outcome,
+    /// For a compared pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict: Option<Verdict>,
     grants_more: Vec<serde_json::Value>,
@@ -301,11 +305,16 @@ fn documents_pair(old: &Doc, new: &Doc, format: Format, options: &EvalOptions) -
     let mut reports = Vec::new();
     for o in &old.entries {
         let n = new.entries.iter().find(|n| key(n) == key(o));
-        reports.push(compare(o, n, old, new, options, "unmatched"));
+        reports.push(compare(o, n, old, new, options, Outcome::Unmatched));
     }
     for n in &new.entries {
         if !old.entries.iter().any(|o| key(o) == key(n)) {
-            reports.push(only_new(n, old, new, "unmatched"));
+            reports.push(PairReport::new(
+                n,
+                (old, None),
+                (new, Some(n)),
+                Outcome::Unmatched,
+            ));
         }
     }
     finish(&reports, format, old, new, options)
@@ -334,38 +343,56 @@ fn plan_changes(plan: &Doc, format: Format, options: &EvalOptions) -> Status {
     }
     for b in &befores {
         let a = afters.iter().copied().find(|a| a.key == b.key);
-        reports.push(compare(b, a, plan, plan, options, "removed"));
+        reports.push(compare(b, a, plan, plan, options, Outcome::Removed));
     }
     for a in &afters {
         if !befores.iter().any(|b| b.key == a.key) {
-            reports.push(only_new(a, plan, plan, "added"));
+            reports.push(PairReport::new(
+                a,
+                (plan, None),
+                (plan, Some(a)),
+                Outcome::Added,
+            ));
         }
     }
     finish(&reports, format, plan, plan, options)
 }
 
+impl PairReport {
+    /// A pair not (yet) compared: `old` and `new` are the entries found on each side.
+    fn new(
+        entry: &Entry,
+        old: (&Doc, Option<&Entry>),
+        new: (&Doc, Option<&Entry>),
+        outcome: Outcome,
+    ) -> PairReport {
+        PairReport {
+            key: entry.key.clone(),
+            address: entry.address.clone(),
+            old_file: old.0.name.clone(),
+            old_json_path: old.1.map(|e| e.path.clone()),
+            new_file: new.0.name.clone(),
+            new_json_path: new.1.map(|e| e.path.clone()),
+            outcome,
+            verdict: None,
+            grants_more: Vec::new(),
+            grants_less: Vec::new(),
+            caveats: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+/// Compares OLD's entry `o` with NEW's `n`; without `n`, the pair is `alone`.
 fn compare(
     o: &Entry,
     n: Option<&Entry>,
     old: &Doc,
     new: &Doc,
     options: &EvalOptions,
-    missing_label: &str,
+    alone: Outcome,
 ) -> PairReport {
-    let mut r = PairReport {
-        key: o.key.clone(),
-        address: o.address.clone(),
-        old_file: old.name.clone(),
-        old_json_path: Some(o.path.clone()),
-        new_file: new.name.clone(),
-        new_json_path: n.map(|n| n.path.clone()),
-        outcome: missing_label.into(),
-        verdict: None,
-        grants_more: Vec::new(),
-        grants_less: Vec::new(),
-        caveats: Vec::new(),
-        error: None,
-    };
+    let mut r = PairReport::new(o, (old, Some(o)), (new, n), alone);
     let Some(n) = n else {
         return r;
     };
@@ -384,38 +411,18 @@ fn compare(
         .and_then(|(a, b)| azcond::semantic::diff(&a, &b, options).map_err(|e| e.to_string()));
     match result {
         Ok(d) => {
-            r.outcome = serde_json::to_value(d.verdict)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            r.outcome = Outcome::Compared;
             r.verdict = Some(d.verdict);
             r.grants_more = d.grants_more.into_iter().map(|w| w.request).collect();
             r.grants_less = d.grants_less.into_iter().map(|w| w.request).collect();
             r.caveats = d.caveats;
         }
         Err(e) => {
-            r.outcome = "error".into();
+            r.outcome = Outcome::Error;
             r.error = Some(e);
         }
     }
     r
-}
-
-fn only_new(n: &Entry, old: &Doc, new: &Doc, label: &str) -> PairReport {
-    PairReport {
-        key: n.key.clone(),
-        address: n.address.clone(),
-        old_file: old.name.clone(),
-        old_json_path: None,
-        new_file: new.name.clone(),
-        new_json_path: Some(n.path.clone()),
-        outcome: label.into(),
-        verdict: None,
-        grants_more: Vec::new(),
-        grants_less: Vec::new(),
-        caveats: Vec::new(),
-        error: None,
-    }
 }
 
 fn finish(
@@ -427,11 +434,11 @@ fn finish(
 ) -> Status {
     let status = reports
         .iter()
-        .map(|r| match (r.outcome.as_str(), r.verdict) {
-            ("unmatched" | "error", _) => Status::Error,
-            ("added", _) => Status::Findings,
-            (_, Some(v)) => status_of(v),
-            _ => Status::Ok,
+        .map(|r| match r.outcome {
+            Outcome::Unmatched | Outcome::Error => Status::Error,
+            Outcome::Added => Status::Findings,
+            Outcome::Compared => r.verdict.map_or(Status::Ok, status_of),
+            Outcome::Removed => Status::Ok,
         })
         .max()
         .unwrap_or(Status::Ok);
@@ -451,8 +458,8 @@ fn finish(
                     out,
                     "{}: {}",
                     printable(what),
-                    match r.outcome.as_str() {
-                        "unmatched" => match (&r.old_json_path, &r.new_json_path) {
+                    match r.outcome {
+                        Outcome::Unmatched => match (&r.old_json_path, &r.new_json_path) {
                             (Some(p), None) => format!(
                                 "only in {} ({}); pair it, or compare the files by hand",
                                 printable(&old.name),
@@ -465,14 +472,14 @@ fn finish(
                             ),
                             _ => "unmatched".into(),
                         },
-                        "added" =>
+                        Outcome::Added =>
                             "added by the plan: it grants whatever its condition allows".into(),
-                        "removed" => "removed by the plan".into(),
-                        "error" => format!(
+                        Outcome::Removed => "removed by the plan".into(),
+                        Outcome::Error => format!(
                             "not compared: {}",
                             printable(r.error.as_deref().unwrap_or(""))
                         ),
-                        v => v.to_string(),
+                        Outcome::Compared => r.verdict.map_or("", Verdict::name).to_string(),
                     }
                 );
                 for (label, ws) in [

@@ -3,13 +3,13 @@
 use std::fmt::Write as _;
 
 use azcond::diagnostic::printable;
-use azcond::eval::{parse_utc, EvalOptions, Evaluation, MissingAttributes};
+use azcond::eval::{parse_utc, EvalOptions, Evaluation};
 use azcond::request::Request;
 use azcond::span::position;
 use azcond::{Diagnostic, Severity};
 use serde::Serialize;
 
-use super::{input, print, report_error, Status};
+use super::{input, print, report_error, Missing, Status};
 
 /// Evaluate a condition against a request.
 ///
@@ -43,14 +43,6 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Missing {
-    /// The comparison is false (model A).
-    False,
-    /// The comparison is an error, so the decision is deny (model B).
-    Error,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,11 +95,7 @@ pub fn run(args: &Args) -> Status {
         Err(e) => return fail(&e),
     };
     let options = EvalOptions {
-        missing: match args.missing {
-            Some(Missing::False) => MissingAttributes::False,
-            Some(Missing::Error) => MissingAttributes::Error,
-            None => config.missing.unwrap_or_default(),
-        },
+        missing: Missing::resolve(args.missing, config.missing),
         now,
     };
     let evaluation = condition.evaluate_with(&request, &options);

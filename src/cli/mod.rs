@@ -78,6 +78,29 @@ enum Command {
     Completions(Completions),
 }
 
+/// `--missing` of `eval`, `test` and `diff`: what a comparison on a missing attribute yields.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// The comparison is false (model A).
+    False,
+    /// The comparison is an error, so the decision is deny (model B).
+    Error,
+}
+
+impl Missing {
+    /// The flag when given, else the configuration's `evaluation.missing`, else model A.
+    pub fn resolve(
+        flag: Option<Missing>,
+        configured: Option<azcond::eval::MissingAttributes>,
+    ) -> azcond::eval::MissingAttributes {
+        match flag {
+            Some(Missing::False) => azcond::eval::MissingAttributes::False,
+            Some(Missing::Error) => azcond::eval::MissingAttributes::Error,
+            None => configured.unwrap_or_default(),
+        }
+    }
+}
+
 /// Runs the command line and returns the process exit status.
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use azcond::diagnostic::printable;
-use azcond::eval::{parse_utc, EvalOptions, MissingAttributes};
+use azcond::eval::{parse_utc, EvalOptions};
 use azcond::scenario::{self, CaseResult, Coverage, LoadOptions, Scenario, ScenarioError};
 use azcond::span::position;
 use serde::Serialize;
 
-use super::{input, print, report_error, Status};
+use super::{input, print, report_error, Missing, Status};
 
 /// Run scenario files: cases of requests with the expected outcome.
 ///
@@ -55,14 +55,6 @@ enum Format {
     Junit,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Missing {
-    /// The comparison is false (model A).
-    False,
-    /// The comparison is an error (model B).
-    Error,
-}
-
 fn percent(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
@@ -91,11 +83,7 @@ pub fn run(args: &Args) -> Status {
         }
     };
     let options = EvalOptions {
-        missing: match args.missing {
-            Some(Missing::False) => MissingAttributes::False,
-            Some(Missing::Error) => MissingAttributes::Error,
-            None => config.missing.unwrap_or_default(),
-        },
+        missing: Missing::resolve(args.missing, config.missing),
         now,
     };
     if let Some(root) = &args.root {

@@ -70,7 +70,7 @@ pub fn findings(
     let allow = model.outcome_without(root, 0, &[], Some(&memo))?.truth;
     let requests = &model.constraint;
     let mut out = Vec::new();
-    if model.conj(&allow, requests)?.is_false() {
+    if model.and(&allow, requests)?.is_false() {
         out.push(Finding {
             kind: FindingKind::NeverTrue,
             span: root.span(),
@@ -80,7 +80,7 @@ pub fn findings(
         });
         return Ok(out);
     }
-    if model.minus(requests, &allow)?.is_false() {
+    if model.and_not(requests, &allow)?.is_false() {
         out.push(Finding {
             kind: FindingKind::AlwaysTrue,
             span: root.span(),
@@ -93,8 +93,8 @@ pub fn findings(
     let tests_presence = root
         .descendants()
         .any(|e| matches!(e.kind(), ExprKind::Exists(_)));
-    let with_all = model.conj(&model.leaf_present(root), requests)?;
-    if !tests_presence && !with_all.is_false() && model.minus(&with_all, &allow)?.is_false() {
+    let with_all = model.and(&model.leaf_present(root), requests)?;
+    if !tests_presence && !with_all.is_false() && model.and_not(&with_all, &allow)?.is_false() {
         out.push(Finding {
             kind: FindingKind::AlwaysTrue,
             span: root.span(),
@@ -108,18 +108,18 @@ pub fn findings(
             continue;
         };
         let o = model.outcome_without(e, 0, &[], Some(&memo))?;
-        let present = model.conj(&model.leaf_present(e), requests)?;
+        let present = model.and(&model.leaf_present(e), requests)?;
         if present.is_false() {
             continue;
         }
-        if model.conj(&o.truth, requests)?.is_false() {
+        if model.and(&o.truth, requests)?.is_false() {
             out.push(Finding {
                 kind: FindingKind::NeverTrue,
                 span: e.span(),
                 message: "this comparison is never true, whatever the request holds".into(),
                 help: "it denies wherever it decides; check the operator and the values".into(),
             });
-        } else if model.minus(&present, &o.truth)?.is_false() {
+        } else if model.and_not(&present, &o.truth)?.is_false() {
             out.push(Finding {
                 kind: FindingKind::AlwaysTrue,
                 span: e.span(),
@@ -168,10 +168,10 @@ fn redundant(
                     trial.push(item.id());
                     let without = model.outcome_without(root, 0, &trial, Some(memo))?.truth;
                     let same = model
-                        .conj(&model.minus(allow, &without)?, requests)?
+                        .and(&model.and_not(allow, &without)?, requests)?
                         .is_false()
                         && model
-                            .conj(&model.minus(&without, allow)?, requests)?
+                            .and(&model.and_not(&without, allow)?, requests)?
                             .is_false();
                     if same {
                         removed.push(item.id());

@@ -54,6 +54,18 @@ pub enum Verdict {
     Incomparable,
 }
 
+impl Verdict {
+    /// `equivalent`, `broader`, `narrower` or `incomparable`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Equivalent => "equivalent",
+            Verdict::Broader => "broader",
+            Verdict::Narrower => "narrower",
+            Verdict::Incomparable => "incomparable",
+        }
+    }
+}
+
 /// A request that one condition allows and the other denies.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Witness {
@@ -126,8 +138,8 @@ pub fn diff_with(
     let Outcome {
         truth: allow_new, ..
     } = model.outcome(new.expr(), 0)?;
-    let more = model.conj(&model.minus(&allow_new, &allow_old)?, &model.constraint)?;
-    let less = model.conj(&model.minus(&allow_old, &allow_new)?, &model.constraint)?;
+    let more = model.and(&model.and_not(&allow_new, &allow_old)?, &model.constraint)?;
+    let less = model.and(&model.and_not(&allow_old, &allow_new)?, &model.constraint)?;
     let grants_more = witnesses(&model, &more, old, new, options, limits)?;
     let grants_less = witnesses(&model, &less, new, old, options, limits)?;
     let verdict = match (grants_more.is_empty(), grants_less.is_empty()) {

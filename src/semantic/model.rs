@@ -205,7 +205,7 @@ impl Model {
         // Candidates, group by group.
         for (d, dim) in dims.iter_mut().enumerate() {
             let g = find(&mut groups, d);
-            let h = hints.get(g).map(|h| h as &Hints);
+            let h = hints.get(g);
             dim.candidates = match &dim.key {
                 DimKey::Action => action_candidates(&action_patterns, &mut caveats),
                 DimKey::SubOperation => {
@@ -223,41 +223,22 @@ impl Model {
             };
         }
         // A dictionary's keys include every key whose value is in question.
-        let keys_of: Vec<(usize, String)> = dims
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| match &d.key {
-                DimKey::Attribute(_, NameKey::Keys { .. }) => Some((i, String::new())),
-                DimKey::Attribute(_, NameKey::Key { key, .. }) => Some((i, key.clone())),
-                _ => None,
-            })
-            .collect();
-        for (k, _) in keys_of.iter().filter(|(_, key)| key.is_empty()) {
-            let DimKey::Attribute(src, NameKey::Keys { dictionary }) = dims
-                .get(*k)
-                .map(|d| d.key.clone())
-                .unwrap_or(DimKey::Action)
-            else {
-                continue;
-            };
-            let extra: Vec<Scalar> = dims
-                .iter()
-                .filter_map(|d| match &d.key {
-                    DimKey::Attribute(
-                        s,
-                        NameKey::Key {
-                            dictionary: dd,
-                            key,
-                        },
-                    ) if *s == src && *dd == dictionary => Some(Scalar::String(key.clone())),
-                    _ => None,
-                })
-                .collect();
-            if let Some(d) = dims.get_mut(*k) {
-                let mut all = extra;
-                all.append(&mut d.candidates);
-                d.candidates = dedup(all);
-                d.list = true;
+        let mut keys_in_question: BTreeMap<(u8, String), Vec<Scalar>> = BTreeMap::new();
+        for d in &dims {
+            if let DimKey::Attribute(src, NameKey::Key { dictionary, key }) = &d.key {
+                keys_in_question
+                    .entry((*src, dictionary.clone()))
+                    .or_default()
+                    .push(Scalar::String(key.clone()));
+            }
+        }
+        for d in dims.iter_mut() {
+            if let DimKey::Attribute(src, NameKey::Keys { dictionary }) = &d.key {
+                if let Some(keys) = keys_in_question.remove(&(*src, dictionary.clone())) {
+                    let mut all = keys;
+                    all.append(&mut d.candidates);
+                    d.candidates = dedup(all);
+                }
             }
         }
 
@@ -335,7 +316,7 @@ impl Model {
     // The three operations the engine runs most, answered without the library's apply (a hash
     // table per call) when an operand is constant, as most error diagrams are.
 
-    fn and(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
+    pub(super) fn and(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
         if a.is_false() || b.is_true() {
             return Ok(a.clone());
         }
@@ -355,7 +336,7 @@ impl Model {
         self.op(a, b, op_function::or)
     }
 
-    fn and_not(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
+    pub(super) fn and_not(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
         if a.is_false() || b.is_false() {
             return Ok(a.clone());
         }
@@ -377,15 +358,6 @@ impl Model {
                 self.max_nodes
             ))
         })
-    }
-
-    /// `a ∧ b` etc. for the engine.
-    pub fn conj(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
-        self.and(a, b)
-    }
-
-    pub fn minus(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
-        self.and_not(a, b)
     }
 
     /// Every dimension a leaf reads present.
