@@ -17,7 +17,8 @@ use super::{input, print, report_error, Missing, Status};
 /// condition allows and the other denies, each confirmed by the evaluator.
 ///
 /// Exit status: 0 when NEW grants nothing OLD did not (equivalent or narrower), 1 when it
-/// grants more (broader or incomparable), 2 on usage, input or parse error.
+/// grants more (broader or incomparable, or a plan adds a role assignment), 2 on usage, input
+/// or parse error, or a role assignment of a document that could not be paired or compared.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The old and the new condition files (`-` for standard input, once); or two documents
