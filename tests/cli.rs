@@ -725,3 +725,120 @@ fn diff_of_two_documents_pairs_assignments_by_path_and_lists_the_unmatched() {
         stderr(&o)
     );
 }
+
+#[test]
+fn test_generate_writes_a_scenario_file_that_passes_with_full_coverage() {
+    let dir = scratch("generate-full");
+    std::fs::create_dir_all(dir.join("conditions")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(dir.join("conditions/logs.cond"), ONE_LINE).unwrap();
+    let out = dir.join("tests/logs.test.yaml");
+    let o = azcond(
+        &[
+            "test",
+            "--generate",
+            dir.join("conditions/logs.cond").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written = std::fs::read_to_string(&out).unwrap();
+    // The condition is found from where the scenario file sits, and every expectation is
+    // marked for review.
+    assert!(
+        written.contains("condition_file: \"../conditions/logs.cond\""),
+        "{written}"
+    );
+    let cases = written.matches("  - name: ").count();
+    assert!(cases >= 3, "{written}");
+    assert_eq!(
+        written.matches("# computed by azcond: review").count(),
+        cases
+    );
+    let o = azcond(
+        &[
+            "test",
+            "--coverage",
+            "--root",
+            dir.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("total: 100.0%"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("{cases} passed, 0 failed")),
+        "{}",
+        stdout(&o)
+    );
+    // A second run does not replace the reviewed file.
+    let again = azcond(
+        &[
+            "test",
+            "--generate",
+            dir.join("conditions/logs.cond").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn test_generate_from_standard_input_inlines_the_condition_and_names_dead_outcomes() {
+    let text = "(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}) OR @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'a') OR (!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}) OR @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'b')";
+    let o = azcond(&["test", "--generate", "-"], Some(text.as_bytes()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = stdout(&o);
+    assert!(
+        printed.contains("\ncondition: \"(!(ActionMatches"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("# Not reachable by any request: `!(ActionMatches{'…/read'})`"),
+        "{printed}"
+    );
+    // What it prints runs as it is.
+    let run = azcond(&["test", "-"], Some(printed.as_bytes()));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&run),
+        stderr(&run)
+    );
+}
+
+#[test]
+fn test_generate_reports_a_condition_that_does_not_parse_with_its_position() {
+    let dir = scratch("generate-bad");
+    let file = dir.join("bad.cond");
+    std::fs::write(&file, "@Resource[x] StringEquals\n").unwrap();
+    let o = azcond(&["test", "--generate", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.cond:1:"), "{}", stderr(&o));
+    let o = azcond(
+        &[
+            "test",
+            "--generate",
+            dir.join("none.cond").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("none.cond"), "{}", stderr(&o));
+    let o = azcond(
+        &["test", "--generate", file.to_str().unwrap(), "--coverage"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "--generate runs no scenarios");
+}

@@ -5,6 +5,7 @@ mod config;
 mod diff;
 mod eval;
 mod fmt;
+mod generate;
 mod input;
 mod parse;
 mod report;

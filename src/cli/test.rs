@@ -16,6 +16,11 @@ use super::{input, print, report_error, Missing, Status};
 /// PATHs are scenario files or directories searched for `*.test.yaml`, `*.test.yml` and
 /// `*.test.json`; with none, the current directory. Exit status: 0 all pass, 1 a case fails or
 /// coverage is under the threshold, 2 a scenario file or option is wrong.
+///
+/// `--generate CONDITION_FILE` writes a scenario file instead: a case per decision path of the
+/// condition (each clause true and false, each value it tells apart, each attribute absent),
+/// each `expect` computed by azcond and marked for review. Exit status: 0 written, 2 the
+/// condition does not parse or cannot be read.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Output format.
@@ -41,6 +46,18 @@ pub struct Args {
     /// default the repository each scenario file is in (found by its `.git`).
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// Print a scenario file for this condition file (`-` for standard input) instead of
+    /// running scenarios.
+    #[arg(
+        long,
+        value_name = "CONDITION_FILE",
+        conflicts_with_all = ["paths", "coverage", "threshold", "root", "format"]
+    )]
+    generate: Option<String>,
+    /// With --generate: write the scenario file here instead of printing it, with its
+    /// `condition_file` relative to it (an existing file is not replaced).
+    #[arg(short = 'o', long, value_name = "FILE", requires = "generate")]
+    output: Option<PathBuf>,
     /// Scenario files or directories; `-` for a YAML scenario on standard input.
     paths: Vec<String>,
 }
@@ -86,6 +103,9 @@ pub fn run(args: &Args) -> Status {
         missing: Missing::resolve(args.missing, config.missing),
         now,
     };
+    if let Some(file) = &args.generate {
+        return super::generate::run(file, args.output.as_deref(), &options);
+    }
     if let Some(root) = &args.root {
         if !root.is_dir() {
             report_error(&format!("--root: `{}` is not a directory", root.display()));

@@ -16,9 +16,11 @@
 //! at once, it tries the patterns' own instances; [`Diff::caveats`] says when that applies.
 
 mod findings;
+mod generate;
 mod model;
 
 pub use findings::{findings, Finding, FindingKind};
+pub use generate::{generate, Generated, GeneratedCase, MAX_CASES};
 
 use biodivine_lib_bdd::Bdd;
 use serde::Serialize;

@@ -29,7 +29,7 @@ use super::SemanticError;
 /// The action a request carries when no `ActionMatches` is in question.
 pub(super) const OTHER_ACTION: &str = "Microsoft.Azcond/unlisted/action";
 /// A suboperation no condition names.
-const OTHER_SUBOPERATION: &str = "Azcond.Other";
+pub(super) const OTHER_SUBOPERATION: &str = "Azcond.Other";
 
 /// Which dimension: the action, the suboperation, or an attribute.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -326,7 +326,7 @@ impl Model {
         self.op(a, b, op_function::and)
     }
 
-    fn or(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
+    pub(super) fn or(&self, a: &Bdd, b: &Bdd) -> Result<Bdd, SemanticError> {
         if a.is_true() || b.is_false() {
             return Ok(a.clone());
         }
@@ -360,6 +360,21 @@ impl Model {
         })
     }
 
+    /// The empty set of requests.
+    pub(super) fn none(&self) -> Bdd {
+        self.vars.mk_false()
+    }
+
+    /// The dimensions a leaf reads.
+    pub(super) fn dims_of(&self, e: Expr<'_>) -> Vec<usize> {
+        let keys: Vec<DimKey> = match e.kind() {
+            ExprKind::ActionMatches(_) => vec![DimKey::Action],
+            ExprKind::SubOperationMatches(_) => vec![DimKey::SubOperation],
+            _ => e.attributes().map(|a| key_of(&a)).collect(),
+        };
+        keys.iter().filter_map(|k| self.dim(k)).collect()
+    }
+
     /// Every dimension a leaf reads present.
     pub fn leaf_present(&self, e: Expr<'_>) -> Bdd {
         let mut out = self.vars.mk_true();
@@ -371,11 +386,11 @@ impl Model {
         out
     }
 
-    fn var(&self, v: BddVariable) -> Bdd {
+    pub(super) fn var(&self, v: BddVariable) -> Bdd {
         self.vars.mk_var(v)
     }
 
-    fn none_of(&self, vars: &[BddVariable]) -> Result<Bdd, SemanticError> {
+    pub(super) fn none_of(&self, vars: &[BddVariable]) -> Result<Bdd, SemanticError> {
         let mut out = self.vars.mk_true();
         for v in vars {
             out = self.and_not(&out, &self.var(*v))?;
@@ -383,7 +398,7 @@ impl Model {
         Ok(out)
     }
 
-    fn present(&self, d: &Dim) -> Bdd {
+    pub(super) fn present(&self, d: &Dim) -> Bdd {
         match d.present {
             Some(p) => self.var(p),
             None => self.vars.mk_true(),
