@@ -120,8 +120,8 @@ fn a_condition_without_dead_clauses_is_covered_in_full() {
 #[test]
 fn a_multi_valued_attribute_gets_an_empty_list_and_each_value() {
     let c = parse(
-        "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] \
-         ForAnyOfAnyValues:GuidEquals {ba92f5b4-2d11-453d-a403-e96b0029c9fe, 2a2b9908-6ea1-4ae2-8e65-a410df84e7d1}",
+        "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags&$keys$&] \
+         ForAllOfAnyValues:StringEquals {'Project', 'Program'}",
     );
     let options = EvalOptions::default();
     let g = generate(&c, &options, &Limits::default()).unwrap();
@@ -131,14 +131,32 @@ fn a_multi_valued_attribute_gets_an_empty_list_and_each_value() {
         "{exercised:?}"
     );
     assert!(
-        exercised
-            .iter()
-            .any(|e| e.ends_with("holds 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'")),
+        exercised.iter().any(|e| e.ends_with("holds 'Program'")),
         "{exercised:?}"
     );
     let (failures, seen, total) = run(&c, &g, &options);
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(seen, total);
+}
+
+/// The catalog's single-valued attributes are given one value, whatever quantifier reads them.
+#[test]
+fn a_single_valued_attribute_read_with_a_quantifier_gets_one_value() {
+    let c = parse(
+        "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] \
+         ForAnyOfAnyValues:GuidEquals {ba92f5b4-2d11-453d-a403-e96b0029c9fe, 2a2b9908-6ea1-4ae2-8e65-a410df84e7d1}",
+    );
+    let g = generate(&c, &EvalOptions::default(), &Limits::default()).unwrap();
+    for case in &g.cases {
+        let value =
+            &case.request["request"]["Microsoft.Authorization/roleAssignments:RoleDefinitionId"];
+        assert!(value.is_null() || value.is_string(), "{}", case.request);
+    }
+    assert!(g
+        .cases
+        .iter()
+        .flat_map(|c| &c.exercises)
+        .any(|e| e.ends_with("is 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'")));
 }
 
 #[test]

@@ -77,6 +77,8 @@ struct AttributeFile {
     #[serde(default)]
     multi_valued: bool,
     #[serde(default)]
+    always_supplied: bool,
+    #[serde(default)]
     shape: Shape,
     #[serde(default)]
     applies_to: Vec<String>,
@@ -228,6 +230,9 @@ pub struct Attribute {
     pub kind: Kind,
     /// Whether it holds several values.
     pub multi_valued: bool,
+    /// Whether Azure supplies it with every request of the actions it applies to (a blob's
+    /// container name, the role a role assignment names): never absent there.
+    pub always_supplied: bool,
     /// How it is written.
     pub shape: Shape,
     /// The actions it applies to; empty means all.
@@ -400,6 +405,7 @@ impl Catalog {
                     source: *source,
                     kind: def.kind,
                     multi_valued: def.multi_valued,
+                    always_supplied: def.always_supplied,
                     shape: def.shape,
                     applies: applies.clone(),
                     operators: operators.clone(),
@@ -684,6 +690,31 @@ impl Attribute {
                 (SubRule::Without(s), SubContext::Without(t)) => s.eq_ignore_ascii_case(t),
                 (SubRule::Without(s), SubContext::With(t)) => !s.eq_ignore_ascii_case(t),
                 _ => false,
+            })
+    }
+}
+
+impl Attribute {
+    /// Whether every request of `action` carries it, for requests whose suboperation is `sub`:
+    /// `None` for a request without one, `Some("")` for one the caller cannot name (only a
+    /// rule for any suboperation answers yes to that).
+    pub fn supplied_with(&self, action: &str, sub: Option<&str>) -> bool {
+        if !self.always_supplied {
+            return false;
+        }
+        if self.applies.is_empty() {
+            return true;
+        }
+        let action = action.to_ascii_lowercase();
+        self.applies
+            .iter()
+            .filter(|a| a.action == action)
+            .any(|a| match (&a.sub, sub) {
+                (SubRule::Any, _) => true,
+                (SubRule::Without(_), None) => true,
+                (SubRule::With(s), Some(t)) => !t.is_empty() && s.eq_ignore_ascii_case(t),
+                (SubRule::Without(s), Some(t)) => !t.is_empty() && !s.eq_ignore_ascii_case(t),
+                (SubRule::With(_), None) => false,
             })
     }
 }

@@ -685,10 +685,18 @@ fn semantic_findings(condition: &Condition, findings: &mut Vec<Diagnostic>) {
         return;
     };
     for f in found {
-        // `any-of-any-not-equals` already says why such a comparison always holds.
-        if findings
-            .iter()
-            .any(|g| g.span == f.span && g.code == "any-of-any-not-equals")
+        // `any-of-any-not-equals` already says why such a comparison always holds (its span
+        // is the operator's, inside the comparison's).
+        let comparison = condition
+            .expr()
+            .descendants()
+            .any(|e| e.span() == f.span && matches!(e.kind(), crate::ast::ExprKind::Compare(_)));
+        if comparison
+            && findings.iter().any(|g| {
+                g.code == "any-of-any-not-equals"
+                    && g.span.start >= f.span.start
+                    && g.span.end <= f.span.end
+            })
         {
             continue;
         }

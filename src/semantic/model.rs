@@ -301,7 +301,7 @@ impl Model {
             let c = model.dim_constraint(d)?;
             constraint = model.and(&constraint, &c)?;
         }
-        model.constraint = constraint;
+        model.constraint = model.and(&constraint, &model.supplied()?)?;
         for text in leaf_texts {
             if model.leaves.contains_key(&text) {
                 continue;
@@ -311,6 +311,63 @@ impl Model {
             model.leaves.insert(text, outcome);
         }
         Ok(model)
+    }
+
+    /// The requests Azure can send: an attribute the catalog says every request of an action
+    /// carries (a blob's container name, the role a role assignment names) is present for
+    /// that action. Without an action in question, nothing is assumed.
+    fn supplied(&self) -> Result<Bdd, SemanticError> {
+        let mut out = self.vars.mk_true();
+        let Some(actions) = self.dims.iter().find(|d| d.key == DimKey::Action) else {
+            return Ok(out);
+        };
+        // The suboperation states: named (`Some(name)`), another (`Some("")`), none (`None`).
+        let mut subops: Vec<(Bdd, Option<String>)> = Vec::new();
+        match self.dims.iter().find(|d| d.key == DimKey::SubOperation) {
+            Some(sub) => {
+                for (c, v) in sub.candidates.iter().zip(&sub.vars) {
+                    if let Scalar::String(name) = c {
+                        let name = if name == OTHER_SUBOPERATION {
+                            String::new()
+                        } else {
+                            name.clone()
+                        };
+                        subops.push((self.var(*v), Some(name)));
+                    }
+                }
+                subops.push((self.present(sub).not(), None));
+            }
+            None => subops.push((self.vars.mk_true(), Some(String::new()))),
+        }
+        let catalog = crate::check::builtin_catalog();
+        for d in &self.dims {
+            let (DimKey::Attribute(src, NameKey::Plain(_)), Some(present)) = (&d.key, d.present)
+            else {
+                continue;
+            };
+            let name = AttributeName::Plain(&d.written);
+            let crate::check::catalog::Lookup::Known { attribute, .. } =
+                catalog.lookup(source_of(*src), &name)
+            else {
+                continue;
+            };
+            if !attribute.always_supplied {
+                continue;
+            }
+            for (c, v) in actions.candidates.iter().zip(&actions.vars) {
+                let Scalar::String(action) = c else {
+                    continue;
+                };
+                for (state, sub) in &subops {
+                    if attribute.supplied_with(action, sub.as_deref()) {
+                        let when = self.and(&self.var(*v), state)?;
+                        let must = self.op(&when, &self.var(present), op_function::imp)?;
+                        out = self.and(&out, &must)?;
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     // The three operations the engine runs most, answered without the library's apply (a hash
@@ -358,6 +415,13 @@ impl Model {
                 self.max_nodes
             ))
         })
+    }
+
+    /// Whether the model holds `a` as a list (a quantifier reads it so).
+    pub(super) fn is_list(&self, a: &AttributeRef<'_>) -> bool {
+        self.dim(&key_of(a))
+            .and_then(|d| self.dims.get(d))
+            .is_some_and(|d| d.list)
     }
 
     /// The empty set of requests.
@@ -1157,6 +1221,12 @@ impl Collect {
         // A dictionary key holds one value (a quantifier reads it as a list of one); the
         // dictionary's keys are a list.
         let single = matches!(a.name, AttributeName::KeyValue { .. });
+        // What the catalog knows of an attribute decides: Azure sends a request's role
+        // definition id as one value, whatever quantifier a condition reads it with.
+        let list = match crate::check::builtin_catalog().lookup(a.source, &a.name) {
+            crate::check::catalog::Lookup::Known { multi_valued, .. } => multi_valued,
+            _ => list,
+        };
         let d = self.dim_for(key, written, (list && !single) || keys);
         if always {
             if let Some(dim) = self.dims.get_mut(d) {
