@@ -842,3 +842,39 @@ fn test_generate_reports_a_condition_that_does_not_parse_with_its_position() {
     );
     assert_eq!(o.status.code(), Some(2), "--generate runs no scenarios");
 }
+
+#[test]
+fn explain_says_per_action_what_the_condition_requires() {
+    let o = azcond(&["explain", "-c", ONE_LINE], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read: allowed when the container name is 'logs'\n\
+         \n\
+         any other action: always allowed (the condition restricts nothing)\n"
+    );
+    let o = azcond(
+        &["explain", "--format", "json", "-"],
+        Some(ONE_LINE.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rules = json["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0]["grant"], "when");
+    assert_eq!(
+        rules[0]["requires"],
+        "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'"
+    );
+    assert_eq!(rules[1]["grant"], "always");
+}
+
+#[test]
+fn explain_reports_bad_input_with_exit_2() {
+    let o = azcond(&["explain", "-c", "@Resource[x] StringEquals"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("<condition>:1:"), "{}", stderr(&o));
+    let o = azcond(&["explain", "no-such-file.cond"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-file.cond"), "{}", stderr(&o));
+}

@@ -4,6 +4,7 @@ mod check;
 mod config;
 mod diff;
 mod eval;
+mod explain;
 mod fmt;
 mod generate;
 mod input;
@@ -73,13 +74,14 @@ enum Command {
     Check(check::Args),
     Eval(eval::Args),
     Diff(diff::Args),
+    Explain(explain::Args),
     Parse(parse::Args),
     Fmt(fmt::Args),
     Test(test::Args),
     Completions(Completions),
 }
 
-/// `--missing` of `eval`, `test` and `diff`: what a comparison on a missing attribute yields.
+/// `--missing` of `eval`, `test`, `diff` and `explain`: what a comparison on a missing attribute yields.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Missing {
     /// The comparison is false (model A).
@@ -126,6 +128,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Parse(args) => parse::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),

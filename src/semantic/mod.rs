@@ -15,10 +15,12 @@
 //! quantifiers over lists of candidates. Where values must satisfy several prefixes or patterns
 //! at once, it tries the patterns' own instances; [`Diff::caveats`] says when that applies.
 
+mod explain;
 mod findings;
 mod generate;
 mod model;
 
+pub use explain::{explain, Explanation, Grant, Rule};
 pub use findings::{findings, Finding, FindingKind};
 pub use generate::{generate, Generated, GeneratedCase, MAX_CASES};
 
