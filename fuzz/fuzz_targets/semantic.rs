@@ -1,11 +1,12 @@
 //! Two conditions (separated by a NUL byte): the semantic engine never panics, answers a
 //! condition against itself with `equivalent`, and never returns a witness the evaluator does
-//! not confirm (it reports that as an internal error, which fails here). "Too complex" is an
-//! allowed answer.
+//! not confirm (it reports that as an internal error, which fails here). Generated cases are
+//! the evaluator's decisions, and each explanation's simplified form decides them as the whole
+//! condition does. "Too complex" is an allowed answer.
 #![no_main]
 
 use azcond::eval::{EvalOptions, MissingAttributes};
-use azcond::semantic::{diff_with, Limits, SemanticError, Verdict};
+use azcond::semantic::{diff_with, explain, generate, Grant, Limits, SemanticError, Verdict};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,6 +28,28 @@ fuzz_target!(|data: &[u8]| {
             Ok(d) => assert_eq!(d.verdict, Verdict::Equivalent, "{a}"),
             Err(SemanticError::TooComplex(_)) => {}
             Err(e) => panic!("{e}\n{a}"),
+        }
+        let cases = match generate(&old, &options, &limits) {
+            Ok(g) => g.cases,
+            Err(SemanticError::TooComplex(_)) => continue,
+            Err(e) => panic!("{e}\n{a}"),
+        };
+        let rules = match explain(&old, &options, &limits) {
+            Ok(x) => x.rules,
+            Err(SemanticError::TooComplex(_)) => continue,
+            Err(e) => panic!("{e}\n{a}"),
+        };
+        for case in &cases {
+            let request: azcond::Request = serde_json::from_value(case.request.clone()).unwrap();
+            let whole = old.decide(&request, &options).ok();
+            for rule in rules.iter().filter(|r| r.grant == Grant::When) {
+                let literal = rule.actions.iter().any(|x| x.eq_ignore_ascii_case(&request.action));
+                if !literal || !rule.suboperations.is_empty() {
+                    continue;
+                }
+                let simple = azcond::parse(rule.requires.as_deref().unwrap_or("")).unwrap();
+                assert_eq!(simple.decide(&request, &options).ok(), whole, "{a}\n{}", case.request);
+            }
         }
     }
 });

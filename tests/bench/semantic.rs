@@ -1,10 +1,11 @@
 //! The semantic engine: `diff` of the seed against itself with one literal changed, and of two
-//! 8 KB conditions.
+//! 8 KB conditions; the cases of `test --generate` and the rules of `explain` for the seed and
+//! an 8 KB condition.
 
 #[path = "common.rs"]
 mod common;
 
-use azcond::semantic::{diff, Verdict};
+use azcond::semantic::{diff, explain, generate, Limits, Verdict};
 use azcond::{Condition, EvalOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -40,7 +41,20 @@ fn bench(c: &mut Criterion) {
     g.bench_function("diff seed, one literal changed", |b| {
         b.iter(|| diff(&seed, &changed, &options).unwrap())
     });
+    g.bench_function("generate the seed's cases", |b| {
+        b.iter(|| generate(&seed, &options, &Limits::default()).unwrap())
+    });
+    g.bench_function("explain the seed", |b| {
+        b.iter(|| explain(&seed, &options, &Limits::default()).unwrap())
+    });
     g.sample_size(10);
+    let big: Condition = large(8 * 1024, None, " OR ").parse().unwrap();
+    g.bench_function("generate the cases of an 8 KB condition", |b| {
+        b.iter(|| generate(&big, &options, &Limits::default()).unwrap())
+    });
+    g.bench_function("explain an 8 KB condition", |b| {
+        b.iter(|| explain(&big, &options, &Limits::default()).unwrap())
+    });
     for join in [" AND ", " OR "] {
         let (old, new) = (large(8 * 1024, None, join), large(8 * 1024, Some(3), join));
         let (old, new): (Condition, Condition) = (old.parse().unwrap(), new.parse().unwrap());
