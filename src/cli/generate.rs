@@ -202,9 +202,25 @@ fn render(
 /// Most goals listed in one case's comment.
 const MAX_LISTED: usize = 8;
 
-/// A YAML double-quoted scalar: JSON's string escapes are YAML's.
+/// A YAML double-quoted scalar. Control characters and bidirectional overrides are escaped
+/// (`\u202E`), so that what a reviewer reads is what the file holds.
 fn quoted(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Text for a YAML comment: one line, control characters escaped.
@@ -212,8 +228,8 @@ fn comment_text(s: &str) -> String {
     azcond::diagnostic::printable(&s.replace(['\n', '\r'], " ")).into_owned()
 }
 
-/// Writes `v` after a key (`key:` already written), as a block mapping for objects with
-/// content and in JSON flow form otherwise, which YAML reads as the same value.
+/// Writes `v` after a key (`key:` already written): a block mapping for an object with
+/// content, flow form otherwise (which YAML reads as the same value).
 fn yaml_value(out: &mut String, v: &serde_json::Value, indent: usize) {
     match v {
         serde_json::Value::Object(map) if !map.is_empty() => {
@@ -224,7 +240,41 @@ fn yaml_value(out: &mut String, v: &serde_json::Value, indent: usize) {
             }
         }
         other => {
-            let _ = writeln!(out, " {other}");
+            out.push(' ');
+            flow(out, other);
+            out.push('\n');
+        }
+    }
+}
+
+/// `v` in YAML's flow form, strings escaped as [`quoted`] does.
+fn flow(out: &mut String, v: &serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => out.push_str(&quoted(s)),
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                flow(out, item);
+            }
+            out.push(']');
+        }
+        serde_json::Value::Object(map) => {
+            out.push('{');
+            for (i, (k, value)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quoted(k));
+                out.push_str(": ");
+                flow(out, value);
+            }
+            out.push('}');
+        }
+        other => {
+            let _ = write!(out, "{other}");
         }
     }
 }
