@@ -204,3 +204,20 @@ fn an_attribute_azure_always_supplies_is_never_supposed_absent() {
         "{f:#?}"
     );
 }
+
+#[test]
+fn a_wildcard_is_named_once_for_the_actions_it_matches() {
+    let c = parse(
+        "(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*'})) \
+         OR @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'",
+    );
+    let x = explain(&c, &EvalOptions::default(), &Limits::default()).unwrap();
+    assert_eq!(
+        x.rules.first().map(|r| r.actions.clone()),
+        Some(vec![
+            "actions matching 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*'"
+                .to_string()
+        ]),
+        "{x:#?}"
+    );
+}

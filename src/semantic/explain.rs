@@ -165,7 +165,10 @@ pub fn explain(
         });
         match same {
             Some(d) => {
-                d.actions.extend(label.clone());
+                // A wildcard's instances share its label.
+                if let Some(l) = label.as_ref().filter(|l| !d.actions.contains(l)) {
+                    d.actions.push(l.clone());
+                }
                 for (mine, theirs) in d.groups.iter_mut().zip(groups) {
                     mine.1 = model.or(&mine.1, &theirs.1)?;
                     mine.2 = model.or(&mine.2, &theirs.2)?;
