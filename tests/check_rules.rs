@@ -340,6 +340,51 @@ fn a_comparison_no_value_satisfies_is_never_true_and_redundant() {
     );
 }
 
+/// The request a semantic finding's help gives as its witness, and what the clause it points
+/// at decides for it.
+fn witness_of(src: &str, code: &str) -> (serde_json::Value, bool) {
+    let f = check(src)
+        .findings
+        .into_iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {src}"));
+    let help = f.help.unwrap_or_default();
+    let at = help
+        .find("{\"action\"")
+        .unwrap_or_else(|| panic!("no request in `{help}`"));
+    let json = &help[at..];
+    let request: azcond::Request = serde_json::from_str(json).unwrap();
+    let clause = azcond::parse(f.span.slice(src).unwrap()).unwrap();
+    (
+        serde_json::from_str(json).unwrap(),
+        clause.evaluate(&request).unwrap(),
+    )
+}
+
+#[test]
+fn semantic_findings_give_a_witness_the_evaluator_confirms() {
+    let tag = format!("@Resource[{BLOBS}/tags:Project<$key_case_sensitive$>]");
+    // Always true, even for the values it names.
+    let (request, allowed) = witness_of(
+        &format!("{tag} StringNotEquals 'a' OR {tag} StringNotEquals 'b'"),
+        "always-true",
+    );
+    assert!(allowed);
+    let value = &request["resource"][format!("{BLOBS}/tags")]["Project"];
+    assert!(value == "a" || value == "b", "{request}");
+    // Never true, even for the values it names.
+    let (request, allowed) = witness_of(
+        &format!("{tag} StringEquals 'a' AND {tag} StringEquals 'b'"),
+        "never-true",
+    );
+    assert!(!allowed, "{request}");
+    // A comparison: never true, whatever the list holds.
+    let leaf = format!("{tag} ForAnyOfAllValues:StringEquals {{'a', 'b'}}");
+    let src = guarded(READ_GUARD, &format!("{leaf} OR @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'"));
+    let (_, allowed) = witness_of(&src, "never-true");
+    assert!(!allowed);
+}
+
 #[test]
 fn a_repeated_clause_is_redundant_once() {
     let clause =

@@ -367,14 +367,14 @@ pub const RULES: &[Rule] = &[
         code: "always-true",
         severity: Severity::Warning,
         summary: "a condition, or a comparison once its attributes are present, that no request makes false",
-        explanation: "The semantic engine decides the condition over every request, as the evaluator would: this one cannot be false, so it restricts nothing (a comparison: nothing once its attributes are there). Usually an operator reads differently than meant, such as `ForAnyOfAnyValues:…NotEquals` over a set.",
+        explanation: "The semantic engine decides the condition over every request, as the evaluator would: this one cannot be false, so it restricts nothing (a comparison: nothing once its attributes are there). Usually an operator reads differently than meant, such as `ForAnyOfAnyValues:…NotEquals` over a set. The help gives a witness, confirmed with the evaluator: a request holding the condition's own values, which it still allows.",
         fix: "Say what should be denied; `azcond diff` against the condition you meant shows the requests where they differ.",
     },
     Rule {
         code: "never-true",
         severity: Severity::Warning,
         summary: "a condition, or a comparison, that no request makes true",
-        explanation: "The semantic engine decides the condition over every request: this one is never true, so a role assignment with it grants nothing (a comparison: it denies wherever it decides). Clauses contradict each other, or a value can never match.",
+        explanation: "The semantic engine decides the condition over every request: this one is never true, so a role assignment with it grants nothing (a comparison: it denies wherever it decides). Clauses contradict each other, or a value can never match. The help gives a witness, confirmed with the evaluator: a request holding the condition's own values, which it still denies.",
         fix: "Check the operators and values; `azcond eval` with a request it should allow shows the clause that denies.",
     },
     Rule {

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::ast::{Condition, Expr, ExprKind};
+use biodivine_lib_bdd::Bdd;
+
+use crate::ast::{Condition, Expr, ExprKind, LiteralKind, OperandKind};
 use crate::eval::EvalOptions;
+use crate::request::{Request, Scalar};
 use crate::span::Span;
 
 use super::model::Model;
@@ -71,21 +74,23 @@ pub fn findings(
     let requests = &model.constraint;
     let mut out = Vec::new();
     if model.and(&allow, requests)?.is_false() {
+        let example = example(&model, requests, root, false, options)?;
         out.push(Finding {
             kind: FindingKind::NeverTrue,
             span: root.span(),
             message: "no request satisfies this condition: the role assignment grants nothing"
                 .into(),
-            help: "a clause contradicts another; `azcond eval` with the requests it should allow shows which".into(),
+            help: format!("a clause contradicts another; even the request that holds its own values is denied: {example}"),
         });
         return Ok(out);
     }
     if model.and_not(requests, &allow)?.is_false() {
+        let example = example(&model, requests, root, true, options)?;
         out.push(Finding {
             kind: FindingKind::AlwaysTrue,
             span: root.span(),
             message: "this condition is true for every request: it restricts nothing".into(),
-            help: "a role assignment with this condition grants what the role grants; check the operators (`ForAnyOfAnyValues:…NotEquals` holds for any value not in the set)".into(),
+            help: format!("a role assignment with this condition grants what the role grants; check the operators (`ForAnyOfAnyValues:…NotEquals` holds for any value not in the set); even the request that holds its own values is allowed: {example}"),
         });
         return Ok(out);
     }
@@ -95,11 +100,12 @@ pub fn findings(
         .any(|e| matches!(e.kind(), ExprKind::Exists(_)));
     let with_all = model.and(&model.leaf_present(root), requests)?;
     if !tests_presence && !with_all.is_false() && model.and_not(&with_all, &allow)?.is_false() {
+        let example = example(&model, &with_all, root, true, options)?;
         out.push(Finding {
             kind: FindingKind::AlwaysTrue,
             span: root.span(),
             message: "this condition is true for every request that has the attributes it reads: it restricts nothing but their presence".into(),
-            help: "check the operators: `A NotEquals 'x' OR A NotEquals 'y'` holds for every value, `ForAnyOfAnyValues:…NotEquals {x, y}` too".into(),
+            help: format!("check the operators: `A NotEquals 'x' OR A NotEquals 'y'` holds for every value, `ForAnyOfAnyValues:…NotEquals {{x, y}}` too; even the request that holds its own values is allowed: {example}"),
         });
         return Ok(out);
     }
@@ -113,23 +119,90 @@ pub fn findings(
             continue;
         }
         if model.and(&o.truth, requests)?.is_false() {
+            let example = example(&model, &present, e, false, options)?;
             out.push(Finding {
                 kind: FindingKind::NeverTrue,
                 span: e.span(),
                 message: "this comparison is never true, whatever the request holds".into(),
-                help: "it denies wherever it decides; check the operator and the values".into(),
+                help: format!("it denies wherever it decides; check the operator and the values; it is false even for its own values: {example}"),
             });
         } else if model.and_not(&present, &o.truth)?.is_false() {
+            let example = example(&model, &present, e, true, options)?;
             out.push(Finding {
                 kind: FindingKind::AlwaysTrue,
                 span: e.span(),
                 message: "this comparison is true for every request that has its attributes".into(),
-                help: "it restricts nothing once its attributes are present; `ForAnyOfAnyValues:…NotEquals {a, b}` holds for every single value, `ForAnyOfAllValues:…NotEquals` means \"none of\"".into(),
+                help: format!("it restricts nothing once its attributes are present; `ForAnyOfAnyValues:…NotEquals {{a, b}}` holds for every single value, `ForAnyOfAllValues:…NotEquals` means \"none of\"; it is true even for its own values: {example}"),
             });
         }
     }
     redundant(&model, root, &allow, requests, &memo, &mut out)?;
     Ok(out)
+}
+
+/// A request in `set` whose attributes hold the values `e` names where the set allows (the
+/// request a reader would try first), checked with the evaluator to decide `e` as `holds`:
+/// the finding's witness, in the JSON `azcond eval --request` reads.
+fn example(
+    model: &Model,
+    set: &Bdd,
+    e: Expr<'_>,
+    holds: bool,
+    options: &EvalOptions,
+) -> Result<String, SemanticError> {
+    let named: Vec<Scalar> = e
+        .descendants()
+        .flat_map(|x| match x.kind() {
+            ExprKind::Compare(c) => [c.left, c.right]
+                .into_iter()
+                .flat_map(|o| match o.kind {
+                    OperandKind::Literal(l) => vec![l.kind],
+                    OperandKind::Set(items) => items.iter().map(|l| l.kind).collect(),
+                    OperandKind::Attribute(_) => Vec::new(),
+                })
+                .filter_map(|l| match l {
+                    LiteralKind::String(s) => Some(Scalar::String(s.to_string())),
+                    LiteralKind::Guid(g) => Some(Scalar::String(g.value.hyphenated().to_string())),
+                    LiteralKind::Integer(n) => Some(Scalar::Integer(n)),
+                    LiteralKind::Bool(b) => Some(Scalar::Bool(b)),
+                })
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mut b = model.and(set, &model.constraint)?;
+    for d in &model.dims {
+        for (c, v) in d.candidates.iter().zip(&d.vars) {
+            if named.contains(c) {
+                let with = b.var_select(*v, true);
+                if !with.is_false() {
+                    b = with;
+                }
+            }
+        }
+    }
+    let valuation = b.sat_witness().ok_or_else(|| {
+        SemanticError::Internal("a finding's set of requests turned out empty".into())
+    })?;
+    let (json, _) = model.witness(&valuation);
+    let request: Request = serde_json::from_value(json.clone()).map_err(|err| {
+        SemanticError::Internal(format!(
+            "a finding's example is not a request ({err}): {json}"
+        ))
+    })?;
+    let clause = crate::parse(&e.to_string())
+        .map_err(|err| SemanticError::Internal(format!("a clause does not parse again: {err}")))?;
+    if clause.decide(&request, options).ok() == Some(true) {
+        if holds {
+            return Ok(json.to_string());
+        }
+    } else if !holds {
+        return Ok(json.to_string());
+    }
+    Err(SemanticError::Internal(format!(
+        "the evaluator does not confirm `{clause}` {} for {json}",
+        if holds { "true" } else { "false" }
+    )))
 }
 
 /// Operands of an `AND` or `OR` whose removal changes no decision; not looked into further.
