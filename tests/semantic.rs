@@ -297,3 +297,32 @@ fn keys_of_an_attribute_that_is_not_an_object_are_written_flat() {
     assert_eq!(d.verdict, Verdict::Incomparable, "{d:?}");
     assert_witnesses(old, new, &d);
 }
+
+#[test]
+fn a_value_that_must_match_a_prefix_and_a_pattern_at_once_is_found() {
+    let name = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]";
+    let old = format!("{name} StringStartsWithIgnoreCase 'ab' AND {name} StringLike '*yz'");
+    let new = format!("{name} StringEquals 'x'");
+    let d = compare(&old, &new);
+    assert!(d.caveats.is_empty(), "{:?}", d.caveats);
+    assert_eq!(d.verdict, Verdict::Incomparable);
+    let lost = &d.grants_less[0].request["resource"]
+        [name.trim_start_matches("@Resource[").trim_end_matches(']')];
+    let lost = lost.as_str().unwrap();
+    assert!(
+        lost.to_lowercase().starts_with("ab") && lost.ends_with("yz"),
+        "{lost}"
+    );
+    assert_witnesses(&old, &new, &d);
+}
+
+#[test]
+fn actions_two_wildcards_both_match_are_found() {
+    let old = "ActionMatches{'Microsoft.Storage/*/read'} AND ActionMatches{'*/blobs/*'}";
+    let new = "ActionMatches{'Microsoft.Storage/storageAccounts/read'}";
+    let d = compare(old, new);
+    assert!(d.caveats.is_empty(), "{:?}", d.caveats);
+    // Old allows an action under both patterns, which new does not.
+    assert!(!d.grants_less.is_empty(), "{d:#?}");
+    assert_witnesses(old, new, &d);
+}

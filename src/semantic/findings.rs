@@ -160,11 +160,11 @@ fn example(
                     OperandKind::Set(items) => items.iter().map(|l| l.kind).collect(),
                     OperandKind::Attribute(_) => Vec::new(),
                 })
-                .filter_map(|l| match l {
-                    LiteralKind::String(s) => Some(Scalar::String(s.to_string())),
-                    LiteralKind::Guid(g) => Some(Scalar::String(g.value.hyphenated().to_string())),
-                    LiteralKind::Integer(n) => Some(Scalar::Integer(n)),
-                    LiteralKind::Bool(b) => Some(Scalar::Bool(b)),
+                .map(|l| match l {
+                    LiteralKind::String(s) => Scalar::String(s.to_string()),
+                    LiteralKind::Guid(g) => Scalar::String(g.value.hyphenated().to_string()),
+                    LiteralKind::Integer(n) => Scalar::Integer(n),
+                    LiteralKind::Bool(b) => Scalar::Bool(b),
                 })
                 .collect::<Vec<_>>(),
             _ => Vec::new(),

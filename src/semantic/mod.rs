@@ -11,14 +11,17 @@
 //! the evaluator before it is returned; a witness it does not confirm is an internal error,
 //! never an answer.
 //!
-//! The model is exact for equality, ordering, `Exists`, `ActionMatches` without wildcards and
-//! quantifiers over lists of candidates. Where values must satisfy several prefixes or patterns
-//! at once, it tries the patterns' own instances; [`Diff::caveats`] says when that applies.
+//! The model is exact for equality, ordering, `Exists`, `ActionMatches`, quantifiers over lists
+//! of candidates, and values that must meet several prefixes or patterns at once (the product of
+//! their automata gives a value for each combination, see `regions.rs`). [`Diff::caveats`] says
+//! where it is not: that walk past its bound, or two attributes compared with each other as well
+//! as with several patterns.
 
 mod explain;
 mod findings;
 mod generate;
 mod model;
+mod regions;
 
 pub use explain::{explain, Explanation, Grant, Rule};
 pub use findings::{findings, Finding, FindingKind};

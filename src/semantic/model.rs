@@ -3,7 +3,8 @@
 //! Every attribute the conditions mention, the action and the suboperation is a *dimension*.
 //! A dimension's values are drawn from a finite list of candidates that the literals of the
 //! conditions tell apart (each literal, a value just beside it, a value in another case, a
-//! pattern's instances, fresh values unlike any literal), and each candidate is one BDD
+//! pattern's instances, a value for each combination of several patterns' answers, fresh
+//! values unlike any literal), and each candidate is one BDD
 //! variable: "the value is this one" for a single-valued dimension, "the list holds this one"
 //! for a multi-valued one. A dimension that may be absent has one more variable, "present".
 //!
@@ -24,7 +25,11 @@ use crate::eval::value::{format_ticks, parse_datetime};
 use crate::eval::EvalOptions;
 use crate::request::{Request, Scalar, Value};
 
+use super::regions::{regions, Glob};
 use super::SemanticError;
+
+/// Most automaton states the search for values that tell patterns apart may visit.
+const MAX_REGION_STATES: usize = 20_000;
 
 /// The action a request carries when no `ActionMatches` is in question.
 pub(super) const OTHER_ACTION: &str = "Microsoft.Azcond/unlisted/action";
@@ -1340,10 +1345,15 @@ fn action_candidates(patterns: &[String], caveats: &mut Vec<String>) -> Vec<Scal
         }
     }
     if wildcards > 1 {
-        caveats.push(
-            "two or more `ActionMatches` patterns hold `*`: actions that match several of them at once were tried only where an instance of one pattern matches the others"
-                .into(),
-        );
+        // Every combination of patterns an action can match, each by a shortest action.
+        let globs: Vec<Glob> = patterns.iter().map(|p| Glob::action(p)).collect();
+        match regions(&globs, MAX_REGION_STATES) {
+            Some(found) => out.extend(found.into_iter().filter(|a| !a.is_empty()).map(Scalar::String)),
+            None => caveats.push(
+                "two or more `ActionMatches` patterns hold `*`: actions that match several of them at once were tried only where an instance of one pattern matches the others"
+                    .into(),
+            ),
+        }
     }
     out.push(Scalar::String(OTHER_ACTION.into()));
     // ActionMatches ignores case: one spelling per action.
@@ -1465,9 +1475,32 @@ fn value_candidates(h: &Hints, name: &str, caveats: &mut Vec<String>) -> Vec<Sca
         ));
     }
     if patterns > 1 {
-        caveats.push(format!(
-            "`{name}` is compared with two or more prefixes or patterns: values that satisfy several of them at once were tried only where one pattern's instance satisfies the others"
-        ));
+        // Every combination of the literals' answers some value gives, each by a shortest
+        // value: exact for one attribute; two compared with each other may need two values
+        // of one combination, which the fresh values give only outside the patterns.
+        let globs: Vec<Glob> = h
+            .strings
+            .iter()
+            .map(|(op, lit)| {
+                let name = op.name();
+                let fold = name.ends_with("IgnoreCase");
+                if name.contains("Like") {
+                    Glob::like(lit, fold)
+                } else if name.contains("StartsWith") {
+                    Glob::prefix(lit, fold)
+                } else {
+                    Glob::exact(lit, fold)
+                }
+            })
+            .collect();
+        let found = regions(&globs, MAX_REGION_STATES);
+        let exact = found.is_some() && h.members <= 1;
+        out.extend(found.into_iter().flatten().map(Scalar::String));
+        if !exact {
+            caveats.push(format!(
+                "`{name}` is compared with two or more prefixes or patterns: values that satisfy several of them at once were tried only where one pattern's instance satisfies the others"
+            ));
+        }
     }
     if out.is_empty() {
         out.push(Scalar::String("azcond".into()));
