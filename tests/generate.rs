@@ -202,3 +202,22 @@ fn a_clause_outcome_no_request_reaches_is_named_not_left_uncovered_in_silence() 
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(seen + g.unreachable.len(), total);
 }
+
+/// Found by the semantic fuzz target: a literal set the operator cannot read fails even when
+/// the list it is compared with is empty.
+#[test]
+fn an_unreadable_literal_set_fails_on_an_empty_list_too() {
+    let c = parse(
+        "@Request[Microsoft.Azcond/unknown:ids] ForAnyOfAnyValues:GuidEquals {6e467623-bb1f-42f4-a55d-6e525e11384b, 202912}",
+    );
+    let options = EvalOptions::default();
+    let g = generate(&c, &options, &Limits::default()).unwrap();
+    let empty = g
+        .cases
+        .iter()
+        .find(|c| c.exercises.iter().any(|e| e.ends_with("is an empty list")))
+        .expect("a case with an empty list");
+    assert_eq!(empty.expect, Outcome::Error);
+    let (failures, _, _) = run(&c, &g, &options);
+    assert!(failures.is_empty(), "{failures:?}");
+}

@@ -770,6 +770,20 @@ impl Model {
                         truth
                     };
                 }
+                // An empty list decides as the evaluator decides it: a literal set it cannot
+                // read fails even with no value to compare.
+                if dim.list {
+                    let empty = self.none_of(&dim.vars)?;
+                    let (t, e) = self.oracle(leaf, &[(*d, State::List(Vec::new()))])?;
+                    truth = self.or(
+                        &self.and_not(&truth, &empty)?,
+                        &self.and(&empty, &self.const_(t && !e))?,
+                    )?;
+                    error = self.or(
+                        &self.and_not(&error, &empty)?,
+                        &self.and(&empty, &self.const_(e))?,
+                    )?;
+                }
             }
             [(d1, l1), (d2, _)] => {
                 let a = self.dims.get(*d1).ok_or_else(internal)?;
@@ -1474,7 +1488,7 @@ fn value_candidates(h: &Hints, name: &str, caveats: &mut Vec<String>) -> Vec<Sca
             "`{name}` is compared with another attribute by a `…Like` operator: values holding `*` or `?` were not tried"
         ));
     }
-    if patterns > 1 {
+    if patterns > 0 {
         // Every combination of the literals' answers some value gives, each by a shortest
         // value: exact for one attribute; two compared with each other may need two values
         // of one combination, which the fresh values give only outside the patterns.
@@ -1493,8 +1507,10 @@ fn value_candidates(h: &Hints, name: &str, caveats: &mut Vec<String>) -> Vec<Sca
                 }
             })
             .collect();
+        // (With one pattern too: a fresh value may fall inside it, `azcond-other-1` starts
+        // with `a`.)
         let found = regions(&globs, MAX_REGION_STATES);
-        let exact = found.is_some() && h.members <= 1;
+        let exact = found.is_some() && (h.members <= 1 || patterns == 1);
         out.extend(found.into_iter().flatten().map(Scalar::String));
         if !exact {
             caveats.push(format!(
