@@ -1361,7 +1361,15 @@ fn action_candidates(patterns: &[String], caveats: &mut Vec<String>) -> Vec<Scal
     if wildcards > 1 {
         // Every combination of patterns an action can match, each by a shortest action.
         let globs: Vec<Glob> = patterns.iter().map(|p| Glob::action(p)).collect();
-        match regions(&globs, MAX_REGION_STATES) {
+        let known: Vec<&str> = out
+            .iter()
+            .filter_map(|c| match c {
+                Scalar::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .chain([OTHER_ACTION])
+            .collect();
+        match regions(&globs, &known, MAX_REGION_STATES) {
             Some(found) => out.extend(found.into_iter().filter(|a| !a.is_empty()).map(Scalar::String)),
             None => caveats.push(
                 "two or more `ActionMatches` patterns hold `*`: actions that match several of them at once were tried only where an instance of one pattern matches the others"
@@ -1509,7 +1517,14 @@ fn value_candidates(h: &Hints, name: &str, caveats: &mut Vec<String>) -> Vec<Sca
             .collect();
         // (With one pattern too: a fresh value may fall inside it, `azcond-other-1` starts
         // with `a`.)
-        let found = regions(&globs, MAX_REGION_STATES);
+        let known: Vec<&str> = out
+            .iter()
+            .filter_map(|c| match c {
+                Scalar::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        let found = regions(&globs, &known, MAX_REGION_STATES);
         let exact = found.is_some() && (h.members <= 1 || patterns == 1);
         out.extend(found.into_iter().flatten().map(Scalar::String));
         if !exact {

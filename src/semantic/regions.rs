@@ -125,10 +125,29 @@ impl Glob {
 /// Longest pattern the walk takes (positions are `u16`).
 const MAX_PATTERN: usize = 4096;
 
-/// For every combination of matching and not matching `globs` that some string gives, one
-/// shortest such string; `None` when the walk would pass `max_states` states (the caller then
-/// says its answer may miss values).
-pub(super) fn regions(globs: &[Glob], max_states: usize) -> Option<Vec<String>> {
+/// Which of `globs` match `text`.
+pub(super) fn signs(globs: &[Glob], text: &str) -> Vec<bool> {
+    globs
+        .iter()
+        .map(|g| {
+            let mut set = vec![0];
+            g.close(&mut set);
+            for c in text.chars() {
+                set = g.step(&set, c);
+                if set.is_empty() {
+                    break;
+                }
+            }
+            g.accepts(&set)
+        })
+        .collect()
+}
+
+/// For every combination of matching and not matching `globs` that some string gives and
+/// none of `known` does, one shortest such string; `None` when the walk would pass
+/// `max_states` states (the caller then says its answer may miss values).
+pub(super) fn regions(globs: &[Glob], known: &[&str], max_states: usize) -> Option<Vec<String>> {
+    let covered: Vec<Vec<bool>> = known.iter().map(|k| signs(globs, k)).collect();
     if globs.iter().any(|g| g.toks.len() >= MAX_PATTERN) {
         return None;
     }
@@ -195,7 +214,13 @@ pub(super) fn regions(globs: &[Glob], max_states: usize) -> Option<Vec<String>> 
             queue.push_back((next, longer));
         }
     }
-    Some(answers.into_iter().map(|(_, text)| text).collect())
+    Some(
+        answers
+            .into_iter()
+            .filter(|(signs, _)| !covered.contains(signs))
+            .map(|(_, text)| text)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -208,7 +233,7 @@ mod tests {
             Glob::prefix("1111-", true),
             Glob::like("*-azureml-agent", true),
         ];
-        let found = regions(&globs, 100_000).unwrap();
+        let found = regions(&globs, &[], 100_000).unwrap();
         // Neither, each alone, and both at once.
         assert_eq!(found.len(), 4, "{found:?}");
         assert!(found.iter().any(|s| s.to_lowercase().starts_with("1111-")
@@ -218,7 +243,7 @@ mod tests {
     #[test]
     fn case_folding_is_told_apart_from_exact_case() {
         let globs = [Glob::exact("ab", false), Glob::exact("ab", true)];
-        let found = regions(&globs, 1000).unwrap();
+        let found = regions(&globs, &[], 1000).unwrap();
         // `ab` (both), `AB` (folded only), and something else (neither).
         assert_eq!(found.len(), 3, "{found:?}");
     }
@@ -226,8 +251,16 @@ mod tests {
     #[test]
     fn escapes_are_literal_and_other_backslashes_are_themselves() {
         let g = Glob::like("a\\*\\b", false);
-        let found = regions(&[g], 1000).unwrap();
+        let found = regions(&[g], &[], 1000).unwrap();
         assert!(found.contains(&"a*\\b".to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn values_already_known_leave_their_combination_out() {
+        let globs = [Glob::prefix("a", false)];
+        let found = regions(&globs, &["azcond-other-1"], 1000).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(signs(&globs, &found[0]), [false]);
     }
 
     #[test]
@@ -235,6 +268,6 @@ mod tests {
         let globs: Vec<Glob> = (0..12)
             .map(|i| Glob::like(&format!("*{i}*?*"), false))
             .collect();
-        assert_eq!(regions(&globs, 50), None);
+        assert_eq!(regions(&globs, &[], 50), None);
     }
 }
