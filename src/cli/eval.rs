@@ -16,17 +16,8 @@ use super::{input, print, report_error, Missing, Status};
 /// Exit status: 0 allow, 1 deny (including evaluation errors), 2 usage, input or parse error.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The condition text (instead of a file).
-    #[arg(
-        short = 'c',
-        long = "condition",
-        value_name = "TEXT",
-        conflicts_with = "file"
-    )]
-    condition: Option<String>,
-    /// The condition file, or `-` for standard input.
-    #[arg(required_unless_present = "condition")]
-    file: Option<String>,
+    #[command(flatten)]
+    source: input::ConditionSource,
     /// The request as JSON (action, subOperation, resource, request, principal, environment).
     #[arg(long, short = 'r', value_name = "REQUEST.json")]
     request: String,
@@ -54,15 +45,11 @@ enum Format {
 }
 
 pub fn run(args: &Args) -> Status {
-    let (name, text) = match (&args.condition, &args.file) {
-        (Some(text), _) => ("<condition>".to_string(), text.clone()),
-        (None, Some(path)) => match input::read(path, input::MAX_LEN) {
-            Ok(i) => (i.name, i.text),
-            Err(e) => return fail(&e.to_string()),
-        },
-        (None, None) => return fail("give a condition file or `-c TEXT`"),
+    let (name, text) = match args.source.read() {
+        Ok(read) => read,
+        Err(e) => return fail(&e),
     };
-    if args.file.as_deref() == Some("-") && args.request == "-" {
+    if args.source.file.as_deref() == Some("-") && args.request == "-" {
         return fail("the condition and the request cannot both come from standard input");
     }
     let condition = match azcond::parse(&text) {

@@ -16,17 +16,8 @@ use super::{input, print, report_error, Missing, Status};
 /// condition cannot be read, does not parse or is too large to decide.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The condition text (instead of a file).
-    #[arg(
-        short = 'c',
-        long = "condition",
-        value_name = "TEXT",
-        conflicts_with = "file"
-    )]
-    condition: Option<String>,
-    /// The condition file, or `-` for standard input.
-    #[arg(required_unless_present = "condition")]
-    file: Option<String>,
+    #[command(flatten)]
+    source: input::ConditionSource,
     /// What a comparison on a missing attribute yields (default: the configuration's
     /// `evaluation.missing`, else false).
     #[arg(long, value_enum)]
@@ -48,16 +39,9 @@ enum Format {
 }
 
 pub fn run(args: &Args) -> Status {
-    let (name, text) = match (&args.condition, &args.file) {
-        (Some(text), _) => ("<condition>".to_string(), text.clone()),
-        (None, Some(path)) => match input::read(path, input::MAX_LEN) {
-            Ok(mut i) => {
-                i.strip_bom();
-                (i.name, i.text)
-            }
-            Err(e) => return fail(&e.to_string()),
-        },
-        (None, None) => return fail("give a condition file or `-c TEXT`"),
+    let (name, text) = match args.source.read() {
+        Ok(read) => read,
+        Err(e) => return fail(&e),
     };
     let condition = match azcond::parse(&text) {
         Ok(c) => c,

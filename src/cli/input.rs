@@ -18,6 +18,35 @@ pub const MAX_LEN: usize = DEFAULT_MAX_LEN;
 /// held to [`MAX_LEN`] by the parser.
 pub const MAX_DOCUMENT_LEN: usize = 64 * 1024 * 1024;
 
+/// Where a command takes its one condition from: `-c TEXT`, or a file (`-` for standard input).
+#[derive(clap::Args, Debug)]
+pub struct ConditionSource {
+    /// The condition text (instead of a file).
+    #[arg(
+        short = 'c',
+        long = "condition",
+        value_name = "TEXT",
+        conflicts_with = "file"
+    )]
+    pub condition: Option<String>,
+    /// The condition file, or `-` for standard input.
+    #[arg(required_unless_present = "condition")]
+    pub file: Option<String>,
+}
+
+impl ConditionSource {
+    /// The condition's name for messages (`<condition>` for `-c`) and its text.
+    pub fn read(&self) -> Result<(String, String), String> {
+        match (&self.condition, &self.file) {
+            (Some(text), _) => Ok(("<condition>".to_string(), text.clone())),
+            (None, Some(path)) => read(path, MAX_LEN)
+                .map(|i| (i.name, i.text))
+                .map_err(|e| e.to_string()),
+            (None, None) => Err("give a condition file or `-c TEXT`".into()),
+        }
+    }
+}
+
 /// Reads `path` (`-` for standard input), refusing more than `limit` bytes. A path named on the
 /// command line may be a named pipe (`<(…)` in bash); devices and sockets are refused.
 pub fn read(path: &str, limit: usize) -> Result<Input, ReadError> {
