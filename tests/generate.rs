@@ -221,3 +221,22 @@ fn an_unreadable_literal_set_fails_on_an_empty_list_too() {
     let (failures, _, _) = run(&c, &g, &options);
     assert!(failures.is_empty(), "{failures:?}");
 }
+
+#[test]
+fn a_clause_no_request_reaches_is_named_for_both_its_outcomes() {
+    let c = parse(
+        "ActionMatches{'a'} AND NOT ActionMatches{'a'} AND \
+         @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'x'",
+    );
+    let options = EvalOptions::default();
+    let g = generate(&c, &options, &Limits::default()).unwrap();
+    let never: Vec<&String> = g
+        .unreachable
+        .iter()
+        .filter(|u| u.contains("is never evaluated"))
+        .collect();
+    assert_eq!(never.len(), 2, "{:?}", g.unreachable);
+    let (failures, seen, total) = run(&c, &g, &options);
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(seen + g.unreachable.len(), total, "{:?}", g.unreachable);
+}

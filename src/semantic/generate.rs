@@ -112,12 +112,20 @@ pub fn generate(
                 format!("`{clause}` {value}")
             };
             if set.is_false() {
-                if !r.is_false() {
-                    unreachable.push(format!(
-                        "`{clause}` ({}:{}) is never {value} where it is evaluated",
-                        at.line, at.column
-                    ));
-                }
+                let why = if r.is_false() {
+                    "is never evaluated, so never"
+                } else {
+                    "is never"
+                };
+                let place = if r.is_false() {
+                    ""
+                } else {
+                    " where it is evaluated"
+                };
+                unreachable.push(format!(
+                    "`{clause}` ({}:{}) {why} {value}{place}",
+                    at.line, at.column
+                ));
                 continue;
             }
             goals.push(Goal {
