@@ -192,14 +192,8 @@ pub fn explain(
             } else {
                 let simple = simplify(&model, root, &part, &whole, &memo)?;
                 let mut words = Vec::new();
-                // The catalog knows which attributes hold several values; a quantifier alone
-                // does not make one a list.
-                let catalog = crate::check::builtin_catalog();
-                let is_list = |a: &AttributeRef<'_>| match catalog.lookup(a.source, &a.name) {
-                    crate::check::catalog::Lookup::Known { multi_valued, .. } => multi_valued,
-                    crate::check::catalog::Lookup::CustomSecurity => false,
-                    _ => model.is_list(a),
-                };
+                // As the model holds it: the catalog's word where it knows the attribute.
+                let is_list = |a: &AttributeRef<'_>| model.is_list(a);
                 let how = Words {
                     is_list: &is_list,
                     missing: options.missing,
