@@ -689,33 +689,16 @@ impl Attribute {
                 (SubRule::With(s), SubContext::With(t)) => s.eq_ignore_ascii_case(t),
                 (SubRule::Without(s), SubContext::Without(t)) => s.eq_ignore_ascii_case(t),
                 (SubRule::Without(s), SubContext::With(t)) => !s.eq_ignore_ascii_case(t),
+                (SubRule::Without(_), SubContext::NoSuboperation) => true,
                 _ => false,
             })
     }
 }
 
 impl Attribute {
-    /// Whether every request of `action` carries it, for requests whose suboperation is `sub`:
-    /// `None` for a request without one, `Some("")` for one the caller cannot name (only a
-    /// rule for any suboperation answers yes to that).
-    pub fn supplied_with(&self, action: &str, sub: Option<&str>) -> bool {
-        if !self.always_supplied {
-            return false;
-        }
-        if self.applies.is_empty() {
-            return true;
-        }
-        let action = action.to_ascii_lowercase();
-        self.applies
-            .iter()
-            .filter(|a| a.action == action)
-            .any(|a| match (&a.sub, sub) {
-                (SubRule::Any, _) => true,
-                (SubRule::Without(_), None) => true,
-                (SubRule::With(s), Some(t)) => !t.is_empty() && s.eq_ignore_ascii_case(t),
-                (SubRule::Without(s), Some(t)) => !t.is_empty() && !s.eq_ignore_ascii_case(t),
-                (SubRule::With(_), None) => false,
-            })
+    /// Whether every request of `action` in the suboperation context `sub` carries it.
+    pub fn supplied_with(&self, action: &str, sub: &SubContext) -> bool {
+        self.always_supplied && self.applies_to(action, sub)
     }
 }
 
@@ -728,6 +711,8 @@ pub enum SubContext {
     With(String),
     /// Only requests without it.
     Without(String),
+    /// Only requests that carry no suboperation at all.
+    NoSuboperation,
 }
 
 #[cfg(test)]

@@ -170,6 +170,7 @@ fn attribute(
                             SubContext::Any => String::new(),
                             SubContext::With(s) => format!(" with `{s}`"),
                             SubContext::Without(s) => format!(" without `{s}`"),
+                            SubContext::NoSuboperation => " without a suboperation".to_string(),
                         };
                         out.push(warning(
                             "attribute-not-applicable",

@@ -21,6 +21,7 @@ use crate::ast::{
     AttributeName, AttributeRef, BaseOperator, Condition, Expr, ExprKind, Family, LiteralKind,
     Operand, OperandKind, Source,
 };
+use crate::check::catalog::SubContext;
 use crate::eval::value::{format_ticks, parse_datetime};
 use crate::eval::EvalOptions;
 use crate::request::{Request, Scalar, Value};
@@ -326,23 +327,23 @@ impl Model {
         let Some(actions) = self.dims.iter().find(|d| d.key == DimKey::Action) else {
             return Ok(out);
         };
-        // The suboperation states: named (`Some(name)`), another (`Some("")`), none (`None`).
-        let mut subops: Vec<(Bdd, Option<String>)> = Vec::new();
+        // The suboperation states: one named, another (any), none at all.
+        let mut subops: Vec<(Bdd, SubContext)> = Vec::new();
         match self.dims.iter().find(|d| d.key == DimKey::SubOperation) {
             Some(sub) => {
                 for (c, v) in sub.candidates.iter().zip(&sub.vars) {
                     if let Scalar::String(name) = c {
-                        let name = if name == OTHER_SUBOPERATION {
-                            String::new()
+                        let context = if name == OTHER_SUBOPERATION {
+                            SubContext::Any
                         } else {
-                            name.clone()
+                            SubContext::With(name.clone())
                         };
-                        subops.push((self.var(*v), Some(name)));
+                        subops.push((self.var(*v), context));
                     }
                 }
-                subops.push((self.present(sub).not(), None));
+                subops.push((self.present(sub).not(), SubContext::NoSuboperation));
             }
-            None => subops.push((self.vars.mk_true(), Some(String::new()))),
+            None => subops.push((self.vars.mk_true(), SubContext::Any)),
         }
         let catalog = crate::check::builtin_catalog();
         for d in &self.dims {
@@ -364,7 +365,7 @@ impl Model {
                     continue;
                 };
                 for (state, sub) in &subops {
-                    if attribute.supplied_with(action, sub.as_deref()) {
+                    if attribute.supplied_with(action, sub) {
                         let when = self.and(&self.var(*v), state)?;
                         let must = self.op(&when, &self.var(present), op_function::imp)?;
                         out = self.and(&out, &must)?;
