@@ -335,8 +335,8 @@ impl<'c> Expr<'c> {
                     }
                     stack.push((x.expr, y.expr));
                 }
-                (x, y) => {
-                    if !same_leaf(x, y) {
+                _ => {
+                    if !same_leaf(a, b) {
                         return false;
                     }
                 }
@@ -370,20 +370,69 @@ impl<'c> Iterator for Descendants<'c> {
     }
 }
 
-/// Whether two leaves are the same, spans aside: the same canonical text. Inner nodes are
-/// never the same leaf.
-pub(crate) fn same_leaf(a: ExprKind<'_>, b: ExprKind<'_>) -> bool {
-    match (a, b) {
-        (ExprKind::ActionMatches(x), ExprKind::ActionMatches(y))
-        | (ExprKind::SubOperationMatches(x), ExprKind::SubOperationMatches(y)) => {
-            x.value == y.value
+/// Whether two leaves are the same test, spans and comments aside: the same function, attribute
+/// or operator and the same names and literals, compared exactly. Read from the trees' nodes
+/// (the two may be different trees) without building their views; `false` for nodes that are
+/// not leaves.
+pub(crate) fn same_leaf(a: Expr<'_>, b: Expr<'_>) -> bool {
+    let (Some(x), Some(y)) = (
+        a.tree.nodes.get(a.id as usize),
+        b.tree.nodes.get(b.id as usize),
+    ) else {
+        return false;
+    };
+    let (ta, tb) = (a.tree, b.tree);
+    fn text(t: &Tree, s: Sp) -> Option<&[u8]> {
+        t.text.as_bytes().get(s.range())
+    }
+    fn items(t: &Tree, run: Run) -> &[LitNode] {
+        t.literals.get(run.range()).unwrap_or(&[])
+    }
+    let same_text = |s: Sp, r: Sp| text(ta, s) == text(tb, r);
+    let same_attribute = |p: AttrNode, q: AttrNode| {
+        p.source == q.source
+            && match (p.name, q.name) {
+                (NameNode::Plain(m), NameNode::Plain(n))
+                | (NameNode::Keys(m), NameNode::Keys(n)) => same_text(m, n),
+                (
+                    NameNode::KeyValue { attribute, key },
+                    NameNode::KeyValue {
+                        attribute: a2,
+                        key: k2,
+                    },
+                ) => same_text(attribute, a2) && same_text(key, k2),
+                _ => false,
+            }
+    };
+    let same_literal = |l: &LitNode, m: &LitNode| match (l.kind, m.kind) {
+        (LitKind::String(s), LitKind::String(r)) => same_text(s, r),
+        (LitKind::Integer(i), LitKind::Integer(j)) => i == j,
+        (LitKind::Bool(i), LitKind::Bool(j)) => i == j,
+        (LitKind::Guid { value, text: s }, LitKind::Guid { value: v, text: r }) => {
+            value == v && same_text(s, r)
         }
-        (ExprKind::Exists(x), ExprKind::Exists(y)) => x.source == y.source && x.name == y.name,
-        (ExprKind::Compare(x), ExprKind::Compare(y)) => {
-            x.operator.quantifier == y.operator.quantifier
-                && x.operator.base == y.operator.base
-                && x.left.same_value(&y.left)
-                && x.right.same_value(&y.right)
+        _ => false,
+    };
+    let same_operand = |o: OperandNode, p: OperandNode| match (o.kind, p.kind) {
+        (OperandNodeKind::Attribute(m), OperandNodeKind::Attribute(n)) => same_attribute(m, n),
+        (OperandNodeKind::Literal(l), OperandNodeKind::Literal(m)) => same_literal(&l, &m),
+        (OperandNodeKind::Set(r), OperandNodeKind::Set(q)) => {
+            let (ls, ms) = (items(ta, r), items(tb, q));
+            ls.len() == ms.len() && ls.iter().zip(ms).all(|(l, m)| same_literal(l, m))
+        }
+        _ => false,
+    };
+    match (x.kind, y.kind) {
+        (NodeKind::ActionMatches(s), NodeKind::ActionMatches(r))
+        | (NodeKind::SubOperationMatches(s), NodeKind::SubOperationMatches(r)) => {
+            same_text(s.value, r.value)
+        }
+        (NodeKind::Exists(p), NodeKind::Exists(q)) => same_attribute(p, q),
+        (NodeKind::Compare(c), NodeKind::Compare(d)) => {
+            c.quantifier == d.quantifier
+                && c.base == d.base
+                && same_operand(c.left, d.left)
+                && same_operand(c.right, d.right)
         }
         _ => false,
     }

@@ -56,6 +56,7 @@ pub mod print;
 pub mod request;
 pub mod role;
 pub mod scenario;
+mod scratch;
 pub mod semantic;
 pub mod span;
 

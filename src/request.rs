@@ -70,11 +70,22 @@ impl Dictionary {
     }
 }
 
+/// A plain attribute of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Plain {
+    /// Its name as given.
+    written: String,
+    value: Value,
+    /// A single string value read as a date-time (ticks) when the request was built, so that
+    /// the conditions it meets do not parse it each time; `None` when it does not read as one.
+    ticks: Option<i64>,
+}
+
 /// The attributes of one source.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attributes {
-    /// Plain attributes by lower-case name: (name as given, value).
-    plain: NameMap<(String, Value)>,
+    /// Plain attributes by lower-case name.
+    plain: NameMap<Plain>,
     /// Dictionary attributes by lower-case name.
     dictionaries: NameMap<Dictionary>,
 }
@@ -105,6 +116,8 @@ pub enum Supplied<'r> {
 pub(crate) enum Found<'r> {
     /// One value.
     One(&'r Scalar),
+    /// One string value that reads as a date-time: the string and its ticks.
+    DateTime(&'r str, i64),
     /// Several values (possibly none).
     Many(&'r [Scalar]),
     /// A whole dictionary, which no operator compares.
@@ -128,7 +141,11 @@ pub(crate) struct Name {
 
 impl Name {
     pub(crate) fn new(name: &str) -> Name {
-        let lower = name.to_ascii_lowercase();
+        Name::lowered(name.to_ascii_lowercase())
+    }
+
+    /// The name `lower`, already lower-case.
+    fn lowered(lower: String) -> Name {
         // Seeded once per process: a request cannot be built to collide.
         static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
             std::sync::OnceLock::new();
@@ -240,22 +257,26 @@ impl Key {
         match name {
             AttributeName::Plain(plain) => {
                 let lower = plain.to_ascii_lowercase();
-                let unmarked = DICTIONARY_SUFFIXES
-                    .iter()
-                    .filter_map(|suffix| {
-                        // The first `:` right after the suffix.
-                        let at = lower
-                            .match_indices(':')
-                            .map(|(i, _)| i)
-                            .find(|&at| lower.get(..at).is_some_and(|d| d.ends_with(suffix)))?;
-                        Some((
-                            Name::new(lower.get(..at)?),
-                            plain.get(at + 1..)?.to_string(),
-                        ))
-                    })
-                    .collect();
+                // Each reading as `<dictionary>:<key>`: the first `:` right after a
+                // dictionary's suffix.
+                let mut unmarked = Vec::new();
+                for suffix in DICTIONARY_SUFFIXES {
+                    let mut from = 0;
+                    while let Some(at) = lower.get(from..).and_then(|rest| rest.find(':')) {
+                        let at = from + at;
+                        if let (Some(dictionary), Some(key)) =
+                            (lower.get(..at), plain.get(at + 1..))
+                        {
+                            if dictionary.ends_with(suffix) {
+                                unmarked.push((Name::new(dictionary), key.to_string()));
+                                break;
+                            }
+                        }
+                        from = at + 1;
+                    }
+                }
                 Key::Plain {
-                    name: Name::new(&lower),
+                    name: Name::lowered(lower),
                     unmarked,
                 }
             }
@@ -325,7 +346,18 @@ impl Attributes {
                         "attribute `{name}` is given twice (names ignore case)"
                     ));
                 }
-                self.plain.insert(lower, (plain.to_string(), value));
+                let ticks = match &value {
+                    Value::Scalar(Scalar::String(s)) => crate::eval::value::datetime_ticks(s).ok(),
+                    _ => None,
+                };
+                self.plain.insert(
+                    lower,
+                    Plain {
+                        written: plain.to_string(),
+                        value,
+                        ticks,
+                    },
+                );
             }
             AttributeName::KeyValue { attribute, key } => {
                 let Value::Scalar(v) = value else {
@@ -362,11 +394,12 @@ impl Attributes {
     pub(crate) fn lookup(&self, key: &Key) -> Option<Found<'_>> {
         match key {
             Key::Plain { name, unmarked } => {
-                if let Some((_, value)) = self.plain.get(name) {
-                    return Some(match value {
-                        Value::Scalar(s) => Found::One(s),
-                        Value::List(items) => Found::Many(items),
-                        Value::Dictionary(_) => Found::Dictionary,
+                if let Some(Plain { value, ticks, .. }) = self.plain.get(name) {
+                    return Some(match (value, ticks) {
+                        (Value::Scalar(Scalar::String(s)), Some(t)) => Found::DateTime(s, *t),
+                        (Value::Scalar(s), _) => Found::One(s),
+                        (Value::List(items), _) => Found::Many(items),
+                        (Value::Dictionary(_), _) => Found::Dictionary,
                     });
                 }
                 if self.dictionaries.contains(name) {
@@ -403,7 +436,7 @@ impl Attributes {
             .plain
             .table
             .iter()
-            .map(|(_, (name, _))| Supplied::Plain(name))
+            .map(|(_, p)| Supplied::Plain(&p.written))
             .collect();
         for (_, d) in self.dictionaries.table.iter() {
             let dictionary = d.written.as_str();

@@ -316,6 +316,38 @@ fn datetime_operators_at_one_tick() {
 }
 
 #[test]
+fn a_request_date_time_is_read_once_but_stays_its_text() {
+    // The request reads a date-time-shaped string when it is built; string operators still
+    // see the text as given, date-time operators the instant, and messages quote the text.
+    let req = || json!({ "action": "x", "request": { "t": "2030-01-01T10:00:00.0Z" } });
+    assert!(allows(
+        "@Request[t] DateTimeEquals '2030-01-01T10:00:00Z'",
+        req()
+    ));
+    assert!(allows(
+        "@Request[t] StringEquals '2030-01-01T10:00:00.0Z'",
+        req()
+    ));
+    assert!(!allows(
+        "@Request[t] StringEquals '2030-01-01T10:00:00Z'",
+        req()
+    ));
+    assert!(allows("@Request[t] StringStartsWith '2030-01'", req()));
+    let ev = run("@Request[t] NumericEquals 5", req(), EvalOptions::default());
+    assert_eq!(ev.decision, Decision::Deny);
+    let message = &ev.errors.first().expect("an integer error").message;
+    assert!(message.contains("'2030-01-01T10:00:00.0Z'"), "{message}");
+    // A string that is not a date-time is an error to a date-time operator, read or not.
+    let ev = run(
+        "@Request[t] DateTimeEquals '2030-01-01T10:00:00Z'",
+        json!({ "action": "x", "request": { "t": "2030-01-01" } }),
+        EvalOptions::default(),
+    );
+    assert_eq!(ev.decision, Decision::Deny);
+    assert!(!ev.errors.is_empty());
+}
+
+#[test]
 fn utc_now_at_one_tick() {
     // E8: the clock pinned to the boundary and one tick after it.
     let cond = "@Environment[UtcNow] DateTimeGreaterThan '2023-05-01T13:00:00.0Z'";

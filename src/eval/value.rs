@@ -17,13 +17,16 @@ pub(crate) enum Raw<'a> {
     Guid(&'a str),
     /// A time supplied by the clock, in ticks.
     Time(i64),
+    /// A request's string that reads as a date-time, read when the request was built: the
+    /// string, and its ticks. It is a string to every family but the date-time one.
+    DateTime(&'a str, i64),
 }
 
 impl fmt::Display for Raw<'_> {
     /// As it would be written in a condition.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Raw::Str(s) => write!(f, "'{s}'"),
+            Raw::Str(s) | Raw::DateTime(s, _) => write!(f, "'{s}'"),
             Raw::Int(n) => write!(f, "{n}"),
             Raw::Bool(b) => write!(f, "{b}"),
             Raw::Guid(text) => f.write_str(text),
@@ -95,7 +98,8 @@ pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
         (Family::Bool, Raw::Str(s)) if s.eq_ignore_ascii_case("true") => Ok(Typed::Bool(true)),
         (Family::Bool, Raw::Str(s)) if s.eq_ignore_ascii_case("false") => Ok(Typed::Bool(false)),
         (Family::Bool, Raw::Str(_)) => Err(Why::NotBool),
-        (Family::DateTime, Raw::Time(t)) => Ok(Typed::Time(t)),
+        (Family::DateTime, Raw::Time(t) | Raw::DateTime(_, t)) => Ok(Typed::Time(t)),
+        (_, Raw::DateTime(s, _)) => typed(Raw::Str(s), family),
         (Family::DateTime, Raw::Str(s)) => datetime_ticks(s).map(Typed::Time),
         (Family::Guid, Raw::Str(s) | Raw::Guid(s)) => {
             parse_guid(s).map(Typed::Guid).ok_or(Why::NotGuid)
@@ -106,7 +110,7 @@ pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
 
 fn kind_name(raw: Raw<'_>) -> &'static str {
     match raw {
-        Raw::Str(_) => "a string",
+        Raw::Str(_) | Raw::DateTime(..) => "a string",
         Raw::Int(_) => "an integer",
         Raw::Bool(_) => "a boolean",
         Raw::Guid(_) => "a GUID",
@@ -140,7 +144,7 @@ pub(crate) fn parse_datetime(s: &str) -> Result<i64, String> {
 }
 
 /// [`parse_datetime`] without building a message: arithmetic on the bytes, no allocation.
-fn datetime_ticks(s: &str) -> Result<i64, Why> {
+pub(crate) fn datetime_ticks(s: &str) -> Result<i64, Why> {
     let b = s.as_bytes();
     // `YYYY-MM-DDThh:mm:ss` and then `Z` or `.fffffffZ`.
     let Some((head, tail)) = b.split_first_chunk::<19>() else {

@@ -82,7 +82,7 @@ pub fn parse_with(src: &str, options: &ParseOptions) -> Result<Condition, ParseE
     let max_depth = options.max_depth.min(MAX_DEPTH_LIMIT);
     let mut parser = ExprParser::new(&lexer, max_depth, src.len());
     let parsed = parser.run();
-    parser.scratch.give_back();
+    crate::scratch::give_back(&SCRATCH, std::mem::take(&mut parser.scratch));
     let (root, trailing) = parsed.map_err(|e| e.into_parse_error(src))?;
     let mut parts = parser.parts;
     let (notes, comments, literals) = lexer.into_parts();
@@ -139,8 +139,7 @@ enum Connective {
     End,
 }
 
-/// The parser's working stacks. They are empty between parses, so each thread keeps one set
-/// and lends it to the next parse: a parse allocates only the tree it returns.
+/// The parser's working stacks, lent by the thread (see [`crate::scratch`]).
 #[derive(Default)]
 struct Scratch {
     /// Open groups; never empty while parsing.
@@ -155,29 +154,18 @@ thread_local! {
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
 }
 
-/// The most entries a lent stack keeps for the next parse; a hostile input's deep stacks are
-/// freed instead.
-const SCRATCH_KEPT: usize = 1024;
-
-impl Scratch {
-    /// This thread's stacks, or new ones.
-    fn lend() -> Scratch {
-        SCRATCH.try_with(|s| s.take()).unwrap_or_default()
-    }
-
-    /// Returns the stacks to this thread, emptied.
-    fn give_back(&mut self) {
-        let mut kept = std::mem::take(self);
-        if kept.frames.capacity() > SCRATCH_KEPT
-            || kept.terms.capacity() > SCRATCH_KEPT
-            || kept.nots.capacity() > SCRATCH_KEPT
-        {
-            return;
-        }
-        kept.frames.clear();
-        kept.terms.clear();
-        kept.nots.clear();
-        let _ = SCRATCH.try_with(|s| s.set(kept));
+impl crate::scratch::Scratch for Scratch {
+    fn reset(&mut self) -> bool {
+        self.frames.clear();
+        self.terms.clear();
+        self.nots.clear();
+        [
+            self.frames.capacity(),
+            self.terms.capacity(),
+            self.nots.capacity(),
+        ]
+        .iter()
+        .all(|&c| c <= crate::scratch::KEPT)
     }
 }
 
@@ -191,7 +179,7 @@ struct ExprParser<'l, 'a> {
 
 impl<'l, 'a> ExprParser<'l, 'a> {
     fn new(lx: &'l Lexer<'a>, max_depth: usize, len: usize) -> Self {
-        let mut scratch = Scratch::lend();
+        let mut scratch = crate::scratch::lend(&SCRATCH);
         scratch.frames.push(Frame::new(None, 0, 0));
         ExprParser {
             lx,

@@ -14,21 +14,58 @@ use super::{
     Attr, Compare, Fallback, Node, NodeKind, Prepared, PreparedOperand, Side, Step, ALLOW,
     ATTRIBUTE_SLOTS, DENY, MEMO_SLOTS,
 };
-use crate::ast::tree::{self, AttrNode, OperandNode, OperandNodeKind, Run, Tree};
-use crate::ast::{same_leaf, AttributeName, Expr, ExprKind, Operator, Source};
+use crate::ast::tree::{self, AttrNode, LitKind, LitNode, OperandNode, OperandNodeKind, Run, Tree};
+use crate::ast::{same_leaf, AttributeName, Expr, Operator, Source};
 use crate::request::Key;
 
 fn index(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+enum Task {
+    Visit(u32, usize),
+    /// All `n` operands of this node are built and on `built`.
+    Join(u32, usize),
+}
+
+/// The compiler's working buffers, lent by the thread (see [`crate::scratch`]).
+#[derive(Default)]
+struct Scratch {
+    sharing: Sharing,
+    /// Built nodes awaiting their parent, in order.
+    built: Vec<u32>,
+    tasks: Vec<Task>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+impl crate::scratch::Scratch for Scratch {
+    fn reset(&mut self) -> bool {
+        let Scratch {
+            sharing,
+            built,
+            tasks,
+        } = self;
+        built.clear();
+        tasks.clear();
+        sharing.reset()
+            && [built.capacity(), tasks.capacity()]
+                .iter()
+                .all(|&c| c <= crate::scratch::KEPT)
+    }
+}
+
 /// Compiles `tree` (see the module documentation).
 pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
-    enum Task {
-        Visit(u32, usize),
-        /// All `n` operands of this node are built and on `built`.
-        Join(u32, usize),
-    }
+    let mut scratch = crate::scratch::lend(&SCRATCH);
+    let p = compile_with(tree, &mut scratch);
+    crate::scratch::give_back(&SCRATCH, scratch);
+    p
+}
+
+fn compile_with(tree: &Arc<Tree>, scratch: &mut Scratch) -> Prepared {
     let mut p = Prepared {
         tree: Arc::clone(tree),
         nodes: Vec::with_capacity(tree.nodes.len()),
@@ -39,10 +76,12 @@ pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
         compares: Vec::with_capacity(tree.nodes.len() / 3 + 1),
         keys: Vec::with_capacity(ATTRIBUTE_SLOTS),
     };
-    let mut sharing = Sharing::with_capacity(tree.nodes.len());
-    // Built nodes awaiting their parent, in order; no recursion, whatever the depth.
-    let mut built: Vec<u32> = Vec::with_capacity(16);
-    let mut tasks = Vec::with_capacity(32);
+    let Scratch {
+        sharing,
+        built,
+        tasks,
+    } = scratch;
+    // No recursion, whatever the depth.
     tasks.push(Task::Visit(tree.root, 0));
     let node = |id: u32| tree.nodes.get(id as usize);
     while let Some(task) = tasks.pop() {
@@ -79,11 +118,11 @@ pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
                     _ => {
                         let kind = p.leaf(id, n.kind);
                         let at = p.push(n.span.span(), kind);
-                        let leaf = Expr::new(tree, id).kind();
-                        let key = leaf_hash(leaf);
+                        let key = leaf_hash(tree, n.kind);
                         let same = sharing.candidate(key).filter(|&first| {
-                            p.leaf_of(first)
-                                .is_some_and(|other| same_leaf(leaf, Expr::new(tree, other).kind()))
+                            p.leaf_of(first).is_some_and(|other| {
+                                same_leaf(Expr::new(tree, id), Expr::new(tree, other))
+                            })
                         });
                         sharing.add(Some(key), same);
                         built.push(at);
@@ -115,7 +154,7 @@ pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
                 let key = sharing.inner_hash(tag, operands);
                 let same = key
                     .and_then(|key| sharing.candidate(key))
-                    .filter(|&other| same_shape(&p, &sharing, other, tag, operands));
+                    .filter(|&other| same_shape(&p, sharing, other, tag, operands));
                 sharing.add(key, same);
                 sharing.adopt(me, operands);
                 built.push(p.push(tree_node.span.span(), kind));
@@ -123,7 +162,8 @@ pub(super) fn compile(tree: &Arc<Tree>) -> Prepared {
         }
     }
     p.root = built.pop().unwrap_or(0);
-    p.entry = p.compile(p.root, ALLOW, DENY, &sharing.slots());
+    sharing.assign_slots();
+    p.entry = p.compile(p.root, ALLOW, DENY, &sharing.slots);
     p
 }
 
@@ -190,49 +230,89 @@ impl Hasher for Mix {
     }
 }
 
-/// The hash of a leaf's canonical content: equal for leaves [`same_leaf`] calls the same.
-fn leaf_hash(kind: ExprKind<'_>) -> u64 {
+/// The hash of a leaf's content, read from the tree's nodes without building their views:
+/// equal for leaves [`same_leaf`] calls the same (which compares names and literals exactly).
+fn leaf_hash(tree: &Tree, kind: tree::NodeKind) -> u64 {
+    let text = tree.text.as_bytes();
+    let bytes = |s: tree::Sp| text.get(s.range()).unwrap_or(&[]);
     let mut h = Mix::default();
-    let operand = |o: crate::ast::Operand<'_>, h: &mut Mix| match o.kind {
-        crate::ast::OperandKind::Attribute(a) => {
+    let attribute = |a: AttrNode, h: &mut Mix| {
+        a.source.hash(h);
+        match a.name {
+            tree::NameNode::Plain(n) => {
+                h.write_u8(0);
+                h.write(bytes(n));
+            }
+            tree::NameNode::KeyValue { attribute, key } => {
+                h.write_u8(1);
+                h.write(bytes(attribute));
+                h.write_u8(b':');
+                h.write(bytes(key));
+            }
+            tree::NameNode::Keys(n) => {
+                h.write_u8(2);
+                h.write(bytes(n));
+            }
+        }
+    };
+    let literal = |l: &LitNode, h: &mut Mix| match l.kind {
+        LitKind::String(s) => {
             h.write_u8(0);
-            a.source.hash(h);
-            a.name.hash(h);
+            h.write(bytes(s));
         }
-        crate::ast::OperandKind::Literal(l) => {
+        LitKind::Integer(n) => {
             h.write_u8(1);
-            l.kind.hash(h);
+            h.write_u64(n as u64);
         }
-        crate::ast::OperandKind::Set(items) => {
+        LitKind::Bool(b) => h.write_u8(2 + u8::from(b)),
+        LitKind::Guid { value, text: t } => {
+            h.write_u8(4);
+            h.write_u64(value.0 ^ value.1.rotate_left(32));
+            h.write(bytes(t));
+        }
+    };
+    let operand = |o: OperandNode, h: &mut Mix| match o.kind {
+        OperandNodeKind::Attribute(a) => {
+            h.write_u8(0);
+            attribute(a, h);
+        }
+        OperandNodeKind::Literal(l) => {
+            h.write_u8(1);
+            literal(&l, h);
+        }
+        OperandNodeKind::Set(run) => {
+            let items = tree.literals.get(run.range()).unwrap_or(&[]);
             h.write_u8(2);
             h.write_usize(items.len());
-            for l in items.iter() {
-                l.kind.hash(h);
+            for l in items {
+                literal(l, h);
             }
         }
     };
     match kind {
-        ExprKind::ActionMatches(s) => {
+        tree::NodeKind::ActionMatches(s) => {
             h.write_u8(1);
-            s.value.hash(&mut h);
+            h.write(bytes(s.value));
         }
-        ExprKind::SubOperationMatches(s) => {
+        tree::NodeKind::SubOperationMatches(s) => {
             h.write_u8(2);
-            s.value.hash(&mut h);
+            h.write(bytes(s.value));
         }
-        ExprKind::Exists(a) => {
+        tree::NodeKind::Exists(a) => {
             h.write_u8(3);
-            a.source.hash(&mut h);
-            a.name.hash(&mut h);
+            attribute(a, &mut h);
         }
-        ExprKind::Compare(c) => {
+        tree::NodeKind::Compare(c) => {
             h.write_u8(4);
-            c.operator.quantifier.hash(&mut h);
-            c.operator.base.hash(&mut h);
+            c.quantifier.hash(&mut h);
+            c.base.hash(&mut h);
             operand(c.left, &mut h);
             operand(c.right, &mut h);
         }
-        ExprKind::Or(_) | ExprKind::And(_) | ExprKind::Not(_) | ExprKind::Group(_) => {}
+        tree::NodeKind::Or(_)
+        | tree::NodeKind::And(_)
+        | tree::NodeKind::Not(_)
+        | tree::NodeKind::Group { .. } => {}
     }
     h.finish()
 }
@@ -246,6 +326,7 @@ fn leaf_hash(kind: ExprKind<'_>) -> u64 {
 ///
 /// Shapes are found by hash, and a hit is checked against the group's first node, so a
 /// collision only costs a missed sharing.
+#[derive(Default)]
 struct Sharing {
     /// Shape hash → the group first seen with it.
     groups: HashMap<u64, u32, BuildHasherDefault<Mix>>,
@@ -254,15 +335,32 @@ struct Sharing {
     /// Each node: its group (`None` for a node never shared, one deeper than evaluation goes)
     /// and its parent (`None` for the root, or while not yet joined).
     nodes: Vec<(Option<u32>, Option<u32>)>,
+    /// Each group: whether it is decided more than once, then its memo slot.
+    repeated: Vec<bool>,
+    of_group: Vec<Option<u8>>,
+    /// Each node: its memo slot, once [`Sharing::assign_slots`] has run.
+    slots: Vec<Option<u8>>,
 }
 
 impl Sharing {
-    fn with_capacity(n: usize) -> Sharing {
-        Sharing {
-            groups: HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default()),
-            group_nodes: Vec::with_capacity(n),
-            nodes: Vec::with_capacity(n),
-        }
+    /// Empties the buffers; `false` when one grew past what a thread keeps.
+    fn reset(&mut self) -> bool {
+        self.groups.clear();
+        self.group_nodes.clear();
+        self.nodes.clear();
+        self.repeated.clear();
+        self.of_group.clear();
+        self.slots.clear();
+        [
+            self.groups.capacity(),
+            self.group_nodes.capacity(),
+            self.nodes.capacity(),
+            self.repeated.capacity(),
+            self.of_group.capacity(),
+            self.slots.capacity(),
+        ]
+        .iter()
+        .all(|&c| c <= crate::scratch::KEPT)
     }
 
     /// The first node of the group whose shape hashes to `key`, if there is one.
@@ -325,15 +423,17 @@ impl Sharing {
         self.nodes.get(node as usize).and_then(|&(group, _)| group)
     }
 
-    /// The memo slot of each node: one per group decided more than once, first come first
-    /// served (bottom-up, left to right) while slots last; `None` for the others. A group is
-    /// decided more than once when it has more nodes than its parent's group: a group that
-    /// occurs only as the same operand of a shared parent is decided once, with the parent,
-    /// which remembers it (the portal's guard needs one slot, not one for each of its five
-    /// nodes).
-    fn slots(&self) -> Vec<Option<u8>> {
+    /// Sets the memo slot of each node: one per group decided more than once, first come
+    /// first served (bottom-up, left to right) while slots last; `None` for the others. A
+    /// group is decided more than once when it has more nodes than its parent's group: a group
+    /// that occurs only as the same operand of a shared parent is decided once, with the
+    /// parent, which remembers it (the portal's guard needs one slot, not one for each of its
+    /// five nodes).
+    fn assign_slots(&mut self) {
         let n_groups = self.group_nodes.len();
-        let mut repeated = vec![false; n_groups];
+        let mut repeated = std::mem::take(&mut self.repeated);
+        repeated.clear();
+        repeated.resize(n_groups, false);
         for (node, &(_, parent)) in self.nodes.iter().enumerate() {
             let node = Some(index(node));
             let size = self.size_of(node);
@@ -346,23 +446,24 @@ impl Sharing {
                 }
             }
         }
-        let mut of_group: Vec<Option<u8>> = vec![None; n_groups];
+        let of_group = &mut self.of_group;
+        of_group.clear();
+        of_group.resize(n_groups, None);
         let mut used = 0;
-        self.nodes
-            .iter()
-            .map(|&(group, _)| {
-                let group = group?;
-                if !repeated.get(group as usize).copied().unwrap_or(false) {
-                    return None;
-                }
-                let slot = of_group.get_mut(group as usize)?;
-                if slot.is_none() && used < MEMO_SLOTS {
-                    *slot = Some(used);
-                    used += 1;
-                }
-                *slot
-            })
-            .collect()
+        self.slots.clear();
+        self.slots.extend(self.nodes.iter().map(|&(group, _)| {
+            let group = group?;
+            if !repeated.get(group as usize).copied().unwrap_or(false) {
+                return None;
+            }
+            let slot = of_group.get_mut(group as usize)?;
+            if slot.is_none() && used < MEMO_SLOTS {
+                *slot = Some(used);
+                used += 1;
+            }
+            *slot
+        }));
+        self.repeated = repeated;
     }
 }
 

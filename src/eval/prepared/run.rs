@@ -368,8 +368,10 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// itself: only values that must be parsed (date-times, GUIDs, numbers) are remembered.
     #[inline]
     fn read_one(&mut self, a: &Attr, raw: Raw<'a>, family: Family) -> Option<Typed<'a>> {
-        if let (Family::String, Raw::Str(s)) = (family, raw) {
-            return Some(Typed::Str(s));
+        match (family, raw) {
+            (Family::String, Raw::Str(s) | Raw::DateTime(s, _)) => return Some(Typed::Str(s)),
+            (Family::DateTime, Raw::DateTime(_, t)) => return Some(Typed::Time(t)),
+            _ => {}
         }
         let seen = a
             .slot
@@ -398,6 +400,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         };
         match request.attributes(a.source).lookup(key) {
             Some(Found::One(s)) => Values::One(raw_scalar(s)),
+            Some(Found::DateTime(s, ticks)) => Values::One(Raw::DateTime(s, ticks)),
             Some(Found::Many(items)) => Values::Scalars(items),
             Some(Found::Dictionary) => Values::Dictionary,
             None => match a.fallback {
