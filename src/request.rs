@@ -261,19 +261,13 @@ impl Key {
                 // dictionary's suffix.
                 let mut unmarked = Vec::new();
                 for suffix in DICTIONARY_SUFFIXES {
-                    let mut from = 0;
-                    while let Some(at) = lower.get(from..).and_then(|rest| rest.find(':')) {
-                        let at = from + at;
-                        if let (Some(dictionary), Some(key)) =
-                            (lower.get(..at), plain.get(at + 1..))
-                        {
-                            if dictionary.ends_with(suffix) {
-                                unmarked.push((Name::new(dictionary), key.to_string()));
-                                break;
-                            }
-                        }
-                        from = at + 1;
-                    }
+                    let reading = memchr::memchr_iter(b':', lower.as_bytes()).find_map(|at| {
+                        let dictionary = lower.get(..at)?;
+                        dictionary.ends_with(suffix).then(|| {
+                            Some((Name::new(dictionary), plain.get(at + 1..)?.to_string()))
+                        })?
+                    });
+                    unmarked.extend(reading);
                 }
                 Key::Plain {
                     name: Name::lowered(lower),
@@ -391,6 +385,7 @@ impl Attributes {
 
     /// The value the condition's attribute `key` refers to, `None` when the request does not
     /// supply it. Allocates nothing: the key's case-insensitive parts are lowered already.
+    #[inline]
     pub(crate) fn lookup(&self, key: &Key) -> Option<Found<'_>> {
         match key {
             Key::Plain { name, unmarked } => {

@@ -50,7 +50,7 @@ pub(crate) struct Pattern {
 /// Whether `pattern` has a character that is not literal in `syntax`.
 pub(crate) fn has_wildcard(pattern: &str, syntax: Syntax) -> bool {
     match syntax {
-        Syntax::Action => pattern.contains('*'),
+        Syntax::Action => memchr::memchr(b'*', pattern.as_bytes()).is_some(),
         Syntax::Like => pattern.contains(['*', '?', '\\']),
     }
 }

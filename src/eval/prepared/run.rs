@@ -266,7 +266,19 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                     let Some(Node { span, kind }) = prepared.nodes.get(node as usize) else {
                         return Err(self.damaged());
                     };
-                    if self.leaf(*span, kind, 0)? {
+                    // A comparison the direct path decides skips the leaf's frame.
+                    let direct = match kind {
+                        NodeKind::Compare { at, .. } if !RECORD => prepared
+                            .compares
+                            .get(*at as usize)
+                            .and_then(|c| self.direct(c)),
+                        _ => None,
+                    };
+                    let decided = match direct {
+                        Some(result) => result,
+                        None => self.leaf(*span, kind, 0)?,
+                    };
+                    if decided {
                         yes
                     } else {
                         no
@@ -429,20 +441,10 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         }
     }
 
-    #[inline]
-    fn compare(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
-        if !RECORD {
-            if let Some(result) = self.direct(c) {
-                return Ok(result);
-            }
-        }
-        self.compare_all(c, step)
-    }
-
     /// Decides any comparison, and records what it saw: the general path, kept out of line so
-    /// that the leaves the direct path decides do not pay for its frame.
+    /// that the leaves the direct path decides (in [`Run::run`]) do not pay for its frame.
     #[inline(never)]
-    fn compare_all(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
+    fn compare(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
         let family = c.operator.base.family();
         let left = self.values(&c.left);
         let right = self.values(&c.right);
