@@ -319,6 +319,24 @@ fn a_condition_that_restricts_nothing_once_its_tag_is_there_is_always_true() {
 }
 
 #[test]
+fn the_semantic_findings_can_be_left_out() {
+    // A caller that wants only the other rules (the parse fuzz target) skips the engine.
+    let tag = format!("@Resource[{BLOBS}/tags:Project<$key_case_sensitive$>]");
+    let src = format!("{tag} StringEquals 'a' AND {tag} StringEquals 'b'");
+    let catalog = azcond::check::builtin_catalog();
+    let without = azcond::check::CheckOptions { semantic: false };
+    let codes = |options: &azcond::check::CheckOptions| -> Vec<String> {
+        azcond::check::check_with_options(&src, catalog, options)
+            .findings
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    assert_eq!(codes(&without), Vec::<String>::new());
+    assert_eq!(codes(&azcond::check::CheckOptions::default()), ["never-true"]);
+}
+
+#[test]
 fn a_condition_no_request_satisfies_is_never_true() {
     let tag = format!("@Resource[{BLOBS}/tags:Project<$key_case_sensitive$>]");
     let src = format!("{tag} StringEquals 'a' AND {tag} StringEquals 'b'");

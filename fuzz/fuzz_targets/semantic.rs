@@ -2,7 +2,9 @@
 //! condition against itself with `equivalent`, and never returns a witness the evaluator does
 //! not confirm (it reports that as an internal error, which fails here). Generated cases are
 //! the evaluator's decisions, and each explanation's simplified form decides them as the whole
-//! condition does. "Too complex" is an allowed answer.
+//! condition does. "Too complex" is an allowed answer. The checker's semantic findings
+//! (`always-true`, `never-true`, `redundant-clause`) run on the first condition, with every
+//! other rule, and stay inside its text.
 #![no_main]
 
 use azcond::eval::{EvalOptions, MissingAttributes};
@@ -16,6 +18,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let Ok(old) = azcond::parse(a) else { return };
+    for finding in azcond::check::check(a).findings {
+        assert!(finding.span.end <= a.len());
+        let _ = finding.render(a, "input");
+    }
     let new = azcond::parse(b).unwrap_or_else(|_| old.clone());
     let limits = Limits { max_nodes: 200_000, max_witnesses: 2, max_evaluations: 50_000, max_variables: 2000 };
     for missing in [MissingAttributes::False, MissingAttributes::Error] {

@@ -626,8 +626,28 @@ pub fn check(src: &str) -> Report {
     check_with(src, builtin_catalog())
 }
 
-/// Checks one condition against `catalog`.
+/// Which rules a check runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Whether to run the semantic engine's findings (`always-true`, `never-true`,
+    /// `redundant-clause`), which decide the condition over every request: about 90 µs for a
+    /// typical condition against a few µs for all the other rules together.
+    pub semantic: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { semantic: true }
+    }
+}
+
+/// Checks one condition against `catalog`, with every rule.
 pub fn check_with(src: &str, catalog: &Catalog) -> Report {
+    check_with_options(src, catalog, &CheckOptions::default())
+}
+
+/// Checks one condition against `catalog`, with the rules `options` selects.
+pub fn check_with_options(src: &str, catalog: &Catalog, options: &CheckOptions) -> Report {
     let condition = match parse_with(src, &ParseOptions::default()) {
         Ok(c) => c,
         Err(e) => {
@@ -652,7 +672,10 @@ pub fn check_with(src: &str, catalog: &Catalog) -> Report {
     ambiguous_precedence(condition.expr(), &mut findings);
     rules::run(&condition, catalog, &mut findings);
     // On a condition the other rules find wrong, the errors say what to fix first.
-    if src.len() <= AZURE_MAX_LEN && !findings.iter().any(|f| f.severity == Severity::Error) {
+    if options.semantic
+        && src.len() <= AZURE_MAX_LEN
+        && !findings.iter().any(|f| f.severity == Severity::Error)
+    {
         semantic_findings(&condition, &mut findings);
     }
     findings.sort_by_key(|f| (f.span.start, f.span.end));
