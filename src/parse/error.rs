@@ -361,9 +361,16 @@ pub(crate) fn did_you_mean<'c>(
     let limit = (word.len() / 3).max(1);
     let mut best: Option<(usize, &'c str)> = None;
     let mut rows = (Vec::new(), Vec::new());
+    let mut other: Vec<char> = Vec::new();
     for candidate in candidates {
         let bound = best.map_or(limit, |(d, _)| d.saturating_sub(1).min(limit));
-        let other: Vec<char> = candidate.chars().map(|c| c.to_ascii_lowercase()).collect();
+        // The distance is at least the difference in length, which costs no copy to learn:
+        // most of a catalog's names are ruled out here.
+        if candidate.chars().count().abs_diff(word.len()) > bound {
+            continue;
+        }
+        other.clear();
+        other.extend(candidate.chars().map(|c| c.to_ascii_lowercase()));
         if let Some(d) = edit_distance(&word, &other, bound, &mut rows) {
             if best.is_none_or(|(b, _)| d < b) {
                 best = Some((d, candidate));
@@ -400,23 +407,37 @@ fn edit_distance(
         a.get(..a.len() - suffix).unwrap_or(&[]),
         b.get(..b.len() - suffix).unwrap_or(&[]),
     );
+    // Only cells within `limit` of the diagonal can hold a distance within it (a cell `i, j`
+    // is at least `|i - j|`); the others stay "too far".
+    const FAR: usize = usize::MAX;
     let (row, next) = rows;
     row.clear();
-    row.extend(0..=b.len());
+    row.extend((0..=b.len()).map(|j| if j <= limit { j } else { FAR }));
     for (i, ca) in a.iter().enumerate() {
+        let i = i + 1;
         next.clear();
-        next.push(i + 1);
-        let mut row_min = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let diagonal = row.get(j).copied().unwrap_or(usize::MAX);
-            let up = row.get(j + 1).copied().unwrap_or(usize::MAX);
-            let left = next.last().copied().unwrap_or(usize::MAX);
+        next.resize(b.len() + 1, FAR);
+        let (lo, hi) = (i.saturating_sub(limit), (i + limit).min(b.len()));
+        let mut row_min = FAR;
+        if lo == 0 {
+            if let Some(first) = next.first_mut() {
+                *first = i;
+            }
+            row_min = i;
+        }
+        for j in lo.max(1)..=hi {
+            let diagonal = row.get(j - 1).copied().unwrap_or(FAR);
+            let up = row.get(j).copied().unwrap_or(FAR);
+            let left = next.get(j - 1).copied().unwrap_or(FAR);
+            let differ = b.get(j - 1).is_none_or(|cb| cb != ca);
             let cell = diagonal
-                .saturating_add(usize::from(ca != cb))
+                .saturating_add(usize::from(differ))
                 .min(up.saturating_add(1))
                 .min(left.saturating_add(1));
             row_min = row_min.min(cell);
-            next.push(cell);
+            if let Some(c) = next.get_mut(j) {
+                *c = cell;
+            }
         }
         if row_min > limit {
             return None;
@@ -442,6 +463,33 @@ mod tests {
         assert_eq!(distance("", "abc", 3), Some(3));
         assert_eq!(distance("same", "same", 0), Some(0));
         assert_eq!(distance("short", "a much longer word", 3), None);
+    }
+
+    /// The whole table, no band and no early exit.
+    fn full_distance(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut next = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let cell = (row[j] + usize::from(ca != cb))
+                    .min(row[j + 1] + 1)
+                    .min(next[j] + 1);
+                next.push(cell);
+            }
+            row = next;
+        }
+        row[b.len()]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_banded_distance_is_the_distance_within_the_limit(
+            a in "[abc]{0,12}", b in "[abc]{0,12}", limit in 0usize..8
+        ) {
+            let full = full_distance(&a, &b);
+            proptest::prop_assert_eq!(distance(&a, &b, limit), (full <= limit).then_some(full));
+        }
     }
 
     #[test]

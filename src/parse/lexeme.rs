@@ -176,8 +176,20 @@ impl<'a> Lexer<'a> {
     }
 
     /// Skips whitespace and comments, recording comments and unusual spaces.
-    #[inline]
-    pub fn sp(&self, mut i: &'a str) -> &'a str {
+    #[inline(always)]
+    pub fn sp(&self, i: &'a str) -> &'a str {
+        // The usual cases inline: a token at once, or after one space.
+        let token = |b: u8| b > b' ' && b.is_ascii() && b != b'#' && b != b'/';
+        match *i.as_bytes() {
+            [b, ..] if token(b) => i,
+            [b' ', b, ..] if token(b) => i.get(1..).unwrap_or(""),
+            _ => self.sp_more(i),
+        }
+    }
+
+    /// [`Lexer::sp`] past more than one space, a comment or an unusual space.
+    #[inline(never)]
+    fn sp_more(&self, mut i: &'a str) -> &'a str {
         loop {
             let blank = i
                 .bytes()

@@ -116,9 +116,9 @@ fn compile_with(tree: &Arc<Tree>, scratch: &mut Scratch) -> Prepared {
                         tasks.push(Task::Visit(x, depth + 1));
                     }
                     _ => {
-                        let kind = p.leaf(id, n.kind);
+                        let kind = p.leaf(tree, id, &n.kind);
                         let at = p.push(n.span.span(), kind);
-                        let key = leaf_hash(tree, n.kind);
+                        let key = leaf_hash(tree, &n.kind);
                         let same = sharing.candidate(key).filter(|&first| {
                             p.leaf_of(first).is_some_and(|other| {
                                 same_leaf(Expr::new(tree, id), Expr::new(tree, other))
@@ -232,7 +232,7 @@ impl Hasher for Mix {
 
 /// The hash of a leaf's content, read from the tree's nodes without building their views:
 /// equal for leaves [`same_leaf`] calls the same (which compares names and literals exactly).
-fn leaf_hash(tree: &Tree, kind: tree::NodeKind) -> u64 {
+fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
     let text = tree.text.as_bytes();
     let bytes = |s: tree::Sp| text.get(s.range()).unwrap_or(&[]);
     let mut h = Mix::default();
@@ -300,7 +300,7 @@ fn leaf_hash(tree: &Tree, kind: tree::NodeKind) -> u64 {
         }
         tree::NodeKind::Exists(a) => {
             h.write_u8(3);
-            attribute(a, &mut h);
+            attribute(*a, &mut h);
         }
         tree::NodeKind::Compare(c) => {
             h.write_u8(4);
@@ -562,8 +562,7 @@ impl Prepared {
     }
 
     /// The node of leaf `id` of the tree, of kind `kind`.
-    fn leaf(&mut self, id: u32, kind: tree::NodeKind) -> NodeKind {
-        let tree = Arc::clone(&self.tree);
+    fn leaf(&mut self, tree: &Tree, id: u32, kind: &tree::NodeKind) -> NodeKind {
         let text: &str = &tree.text;
         match kind {
             tree::NodeKind::ActionMatches(p) => {
@@ -581,7 +580,7 @@ impl Prepared {
             },
             tree::NodeKind::Exists(a) => NodeKind::Exists {
                 leaf: id,
-                attribute: self.attribute(a),
+                attribute: self.attribute(text, *a),
             },
             tree::NodeKind::Compare(c) => {
                 let family = c.base.family();
@@ -590,13 +589,13 @@ impl Prepared {
                         span: o.span.span(),
                         operand: match o.kind {
                             OperandNodeKind::Attribute(a) => {
-                                PreparedOperand::Attribute(self.attribute(a))
+                                PreparedOperand::Attribute(self.attribute(text, a))
                             }
                             OperandNodeKind::Literal(l) => PreparedOperand::Literals(
-                                Literals::new(&tree, Some(l), Run::default(), family, patterns),
+                                Literals::new(tree, Some(l), Run::default(), family, patterns),
                             ),
                             OperandNodeKind::Set(run) => PreparedOperand::Literals(Literals::new(
-                                &tree, None, run, family, patterns,
+                                tree, None, run, family, patterns,
                             )),
                         },
                     };
@@ -628,8 +627,8 @@ impl Prepared {
     }
 
     /// An attribute reference prepared, with a memo slot if one is free or it has one.
-    fn attribute(&mut self, a: AttrNode) -> Attr {
-        let name = a.name.view(&self.tree.text);
+    fn attribute(&mut self, text: &str, a: AttrNode) -> Attr {
+        let name = a.name.view(text);
         let plain = |wanted: &str| matches!(name, AttributeName::Plain(n) if n.eq_ignore_ascii_case(wanted));
         let fallback = match a.source {
             Source::Environment if plain("UtcNow") => Fallback::Now,
