@@ -333,7 +333,10 @@ fn the_semantic_findings_can_be_left_out() {
             .collect()
     };
     assert_eq!(codes(&without), Vec::<String>::new());
-    assert_eq!(codes(&azcond::check::CheckOptions::default()), ["never-true"]);
+    assert_eq!(
+        codes(&azcond::check::CheckOptions::default()),
+        ["never-true"]
+    );
 }
 
 #[test]
