@@ -183,15 +183,16 @@ fn same_shape(p: &Prepared, sharing: &Sharing, other: u32, tag: u8, operands: &[
             .all(|(&a, &b)| sharing.group(a).is_some() && sharing.group(a) == sharing.group(b))
 }
 
-/// A hasher for shapes: a multiply-rotate mix, several times faster than SipHash on the leaves'
-/// texts. Shapes are not chosen by an attacker to collide, and a collision costs only a missed
-/// sharing: every hit is checked.
+/// A hasher for shapes. Each word costs a rotation and an exclusive or, so hashing a leaf is a
+/// short chain of one-cycle steps (a multiplication per word made hashing the larger part of
+/// compiling); [`Hasher::finish`] then mixes every bit into every other. A collision, chosen
+/// by an attacker or not, costs only a missed sharing: every hit is checked.
 #[derive(Default)]
 struct Mix(u64);
 
 impl Mix {
     fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.0 = self.0.rotate_left(23) ^ word;
     }
 }
 
@@ -226,12 +227,38 @@ impl Hasher for Mix {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The finaliser of MurmurHash3's 64-bit hash.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+impl Mix {
+    /// Adds a text by its length and its first and last eight bytes: all of a text of up to
+    /// sixteen bytes (most literals), and of a long name what usually tells it apart. Hashing
+    /// every byte made the serial chain of multiplications the larger part of compiling; two
+    /// texts alike in these samples only share a hash, and a shared hash only a check.
+    fn sample(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        self.add(n as u64);
+        match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            (Some(first), Some(last)) => {
+                self.add(u64::from_le_bytes(*first));
+                self.add(u64::from_le_bytes(*last));
+            }
+            // Shorter than eight bytes: all of them, without a copy of variable length.
+            _ => self.add(bytes.iter().fold(0, |w, &b| (w << 8) | u64::from(b))),
+        }
     }
 }
 
 /// The hash of a leaf's content, read from the tree's nodes without building their views:
-/// equal for leaves [`same_leaf`] calls the same (which compares names and literals exactly).
+/// equal for leaves [`same_leaf`] calls the same (which compares names and literals exactly),
+/// its texts sampled ([`Mix::sample`]).
 fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
     let text = tree.text.as_bytes();
     let bytes = |s: tree::Sp| text.get(s.range()).unwrap_or(&[]);
@@ -241,24 +268,24 @@ fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
         match a.name {
             tree::NameNode::Plain(n) => {
                 h.write_u8(0);
-                h.write(bytes(n));
+                h.sample(bytes(n));
             }
             tree::NameNode::KeyValue { attribute, key } => {
                 h.write_u8(1);
-                h.write(bytes(attribute));
+                h.sample(bytes(attribute));
                 h.write_u8(b':');
-                h.write(bytes(key));
+                h.sample(bytes(key));
             }
             tree::NameNode::Keys(n) => {
                 h.write_u8(2);
-                h.write(bytes(n));
+                h.sample(bytes(n));
             }
         }
     };
     let literal = |l: &LitNode, h: &mut Mix| match l.kind {
         LitKind::String(s) => {
             h.write_u8(0);
-            h.write(bytes(s));
+            h.sample(bytes(s));
         }
         LitKind::Integer(n) => {
             h.write_u8(1);
@@ -268,10 +295,10 @@ fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
         LitKind::Guid { value, text: t } => {
             h.write_u8(4);
             h.write_u64(value.0 ^ value.1.rotate_left(32));
-            h.write(bytes(t));
+            h.sample(bytes(t));
         }
     };
-    let operand = |o: OperandNode, h: &mut Mix| match o.kind {
+    let operand = |o: &OperandNode, h: &mut Mix| match o.kind {
         OperandNodeKind::Attribute(a) => {
             h.write_u8(0);
             attribute(a, h);
@@ -292,11 +319,11 @@ fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
     match kind {
         tree::NodeKind::ActionMatches(s) => {
             h.write_u8(1);
-            h.write(bytes(s.value));
+            h.sample(bytes(s.value));
         }
         tree::NodeKind::SubOperationMatches(s) => {
             h.write_u8(2);
-            h.write(bytes(s.value));
+            h.sample(bytes(s.value));
         }
         tree::NodeKind::Exists(a) => {
             h.write_u8(3);
@@ -306,8 +333,8 @@ fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
             h.write_u8(4);
             c.quantifier.hash(&mut h);
             c.base.hash(&mut h);
-            operand(c.left, &mut h);
-            operand(c.right, &mut h);
+            operand(&c.left, &mut h);
+            operand(&c.right, &mut h);
         }
         tree::NodeKind::Or(_)
         | tree::NodeKind::And(_)
