@@ -3,8 +3,7 @@
 //! the whole turned into a program of jumps between leaves. One pass over the tree's arrays;
 //! nothing is printed or copied but what the evaluator reads.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use super::super::glob::{has_wildcard, Pattern, Syntax};
@@ -356,7 +355,8 @@ fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
 #[derive(Default)]
 struct Sharing {
     /// Shape hash → the group first seen with it.
-    groups: HashMap<u64, u32, BuildHasherDefault<Mix>>,
+    /// (The hashes are [`Mix`]'s, mixed already: the table uses them as they are.)
+    groups: hashbrown::HashTable<(u64, u32)>,
     /// Each group: its first node, and how many nodes it has.
     group_nodes: Vec<(u32, u32)>,
     /// Each node: its group (`None` for a node never shared, one deeper than evaluation goes)
@@ -392,7 +392,7 @@ impl Sharing {
 
     /// The first node of the group whose shape hashes to `key`, if there is one.
     fn candidate(&self, key: u64) -> Option<u32> {
-        let group = *self.groups.get(&key)?;
+        let &(_, group) = self.groups.find(key, |&(k, _)| k == key)?;
         self.group_nodes
             .get(group as usize)
             .map(|&(first, _)| first)
@@ -419,7 +419,9 @@ impl Sharing {
                 let g = index(self.group_nodes.len());
                 self.group_nodes.push((node, 0));
                 // A collision keeps the first group under the key.
-                self.groups.entry(key).or_insert(g);
+                self.groups
+                    .entry(key, |&(k, _)| k == key, |&(k, _)| k)
+                    .or_insert((key, g));
                 g
             }
         });
@@ -438,9 +440,9 @@ impl Sharing {
         }
     }
 
-    /// How many nodes the group of `node` has; a node without a group counts as one.
-    fn size_of(&self, node: Option<u32>) -> u32 {
-        node.and_then(|n| self.group(n))
+    /// How many nodes `group` has; no group (a node never shared) counts as one.
+    fn group_size(&self, group: Option<u32>) -> u32 {
+        group
             .and_then(|g| self.group_nodes.get(g as usize))
             .map_or(1, |&(_, size)| size)
     }
@@ -461,17 +463,14 @@ impl Sharing {
         let mut repeated = std::mem::take(&mut self.repeated);
         repeated.clear();
         repeated.resize(n_groups, false);
-        for (node, &(_, parent)) in self.nodes.iter().enumerate() {
-            let node = Some(index(node));
-            let size = self.size_of(node);
-            if size >= 2 && size > self.size_of(parent) {
-                if let Some(r) = node
-                    .and_then(|n| self.group(n))
-                    .and_then(|g| repeated.get_mut(g as usize))
-                {
-                    *r = true;
-                }
-            }
+        for &(group, parent) in &self.nodes {
+            let Some(r) = group.and_then(|g| repeated.get_mut(g as usize)) else {
+                continue;
+            };
+            let size = self.group_size(group);
+            let parent_size = self.group_size(parent.and_then(|p| self.group(p)));
+            // Without branches: which nodes repeat follows no pattern a predictor learns.
+            *r |= (size >= 2) & (size > parent_size);
         }
         let of_group = &mut self.of_group;
         of_group.clear();
