@@ -316,6 +316,34 @@ fn datetime_operators_at_one_tick() {
 }
 
 #[test]
+fn leaves_alike_at_both_ends_are_not_taken_for_one() {
+    // Compiling finds repeated leaves by a hash of each text's length and first and last
+    // eight bytes; two names that differ only in the middle share that hash, and must still
+    // be decided apart (with a repeated leaf too, so that the memo is in play).
+    let tag = |k: &str| format!("@Resource[{BLOBS}/tags:{k}<$key_case_sensitive$>]");
+    // Twenty bytes each: the same first eight and last eight.
+    let (a, b) = ("project_1111_tagname", "project_2222_tagname");
+    let cond = format!(
+        "({} StringEquals 'x' AND {} StringEquals 'x') OR ({} StringEquals 'x' AND {} StringEquals 'x')",
+        tag(a),
+        tag(a),
+        tag(b),
+        tag(b)
+    );
+    let req =
+        |k: &str| json!({ "action": READ, "resource": { format!("{BLOBS}/tags"): { k: "x" } } });
+    assert!(allows(&cond, req(b)));
+    assert!(allows(&cond, req(a)));
+    assert!(!allows(&cond, req("project_3333_tagname")));
+    let prepared: Condition = cond.parse().unwrap();
+    let prepared = prepared.prepare();
+    assert!(prepared.evaluate(&request(req(b))).unwrap());
+    assert!(!prepared
+        .evaluate(&request(req("project_3333_tagname")))
+        .unwrap());
+}
+
+#[test]
 fn a_request_date_time_is_read_once_but_stays_its_text() {
     // The request reads a date-time-shaped string when it is built; string operators still
     // see the text as given, date-time operators the instant, and messages quote the text.
