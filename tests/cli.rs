@@ -878,3 +878,27 @@ fn explain_reports_bad_input_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no-such-file.cond"), "{}", stderr(&o));
 }
+
+#[test]
+fn eval_and_explain_read_a_file_with_a_byte_order_mark_at_the_editor_s_positions() {
+    let dir = scratch("bom-condition");
+    let cond = dir.join("bom.cond");
+    let name = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]";
+    std::fs::write(&cond, format!("\u{feff}{name} StringEquals 'a'\n")).unwrap();
+    let request = dir.join("request.json");
+    std::fs::write(
+        &request,
+        r#"{"action": "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"}"#,
+    )
+    .unwrap();
+    let (cond, request) = (cond.to_str().unwrap(), request.to_str().unwrap());
+    let o = azcond(&["eval", cond, "-r", request], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("bom.cond:1:1)"), "{}", stdout(&o));
+    // A parse error is located as the editor shows the line, the mark not counted.
+    std::fs::write(dir.join("bom.cond"), format!("\u{feff}{name} StringEquals")).unwrap();
+    let o = azcond(&["explain", cond], None);
+    assert_eq!(o.status.code(), Some(2));
+    let at = format!("bom.cond:1:{}", name.len() + " StringEquals".len() + 1);
+    assert!(stderr(&o).contains(&at), "{}", stderr(&o));
+}

@@ -35,12 +35,18 @@ pub struct ConditionSource {
 }
 
 impl ConditionSource {
-    /// The condition's name for messages (`<condition>` for `-c`) and its text.
+    /// The condition's name for messages (`<condition>` for `-c`) and its text. A file's
+    /// byte-order mark is dropped: these commands ask what the condition means, which the mark
+    /// does not change (`check` is the one that reports it), and positions then match an
+    /// editor's.
     pub fn read(&self) -> Result<(String, String), String> {
         match (&self.condition, &self.file) {
             (Some(text), _) => Ok(("<condition>".to_string(), text.clone())),
             (None, Some(path)) => read(path, MAX_LEN)
-                .map(|i| (i.name, i.text))
+                .map(|mut i| {
+                    i.strip_bom();
+                    (i.name, i.text)
+                })
                 .map_err(|e| e.to_string()),
             (None, None) => Err("give a condition file or `-c TEXT`".into()),
         }
