@@ -23,6 +23,38 @@ enum Tok {
     Any,
 }
 
+/// One piece of a pattern as its syntax reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// A character that stands for itself.
+    Char(char),
+    /// `?` in `StringLike`: exactly one character.
+    One,
+    /// `*`: any run of characters, possibly empty.
+    Any,
+}
+
+/// The pieces of `pattern` in `syntax`: the one reading of the wildcards and their escapes,
+/// for the matcher here and for the semantic engine's automata.
+pub(crate) fn tokens(pattern: &str, syntax: Syntax) -> impl Iterator<Item = Token> + '_ {
+    let mut chars = pattern.chars().peekable();
+    std::iter::from_fn(move || {
+        let c = chars.next()?;
+        Some(match (c, syntax) {
+            ('*', _) => Token::Any,
+            ('?', Syntax::Like) => Token::One,
+            ('\\', Syntax::Like) => match chars.peek() {
+                Some(&next @ ('*' | '?')) => {
+                    chars.next();
+                    Token::Char(next)
+                }
+                _ => Token::Char('\\'),
+            },
+            (c, _) => Token::Char(c),
+        })
+    })
+}
+
 /// A fixed-length piece of a pattern, between two `*`s.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Segment {
@@ -167,22 +199,14 @@ impl Pattern {
         let norm = |c: char| if ignore_case { fold(c) } else { c };
         // Most patterns are one piece (no `*`): sized for it, so that it grows only past a `*`.
         let mut pieces = vec![Vec::with_capacity(pattern.len())];
-        let mut chars = pattern.chars().peekable();
-        while let Some(c) = chars.next() {
-            let tok = match (c, syntax) {
-                ('*', _) => {
+        for token in tokens(pattern, syntax) {
+            let tok = match token {
+                Token::Any => {
                     pieces.push(Vec::new());
                     continue;
                 }
-                ('?', Syntax::Like) => Tok::Any,
-                ('\\', Syntax::Like) => match chars.peek() {
-                    Some(&next @ ('*' | '?')) => {
-                        chars.next();
-                        Tok::Char(next)
-                    }
-                    _ => Tok::Char('\\'),
-                },
-                (c, _) => Tok::Char(c),
+                Token::One => Tok::Any,
+                Token::Char(c) => Tok::Char(c),
             };
             if let Some(last) = pieces.last_mut() {
                 last.push(tok);

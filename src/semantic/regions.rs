@@ -8,70 +8,45 @@
 //! (in both cases) and one character none of them names; the answer is exact, within a bound on
 //! the states walked.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
-use crate::eval::glob::fold;
-
-/// One token of a pattern.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tok {
-    Lit(char),
-    /// `*`: any run of characters, possibly empty.
-    Any,
-    /// `?`: exactly one character.
-    One,
-}
+use crate::eval::glob::{fold, tokens, Syntax, Token};
 
 /// A pattern as an automaton over positions in its tokens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Glob {
-    toks: Vec<Tok>,
+    toks: Vec<Token>,
     fold: bool,
 }
 
 impl Glob {
-    /// A `StringLike` pattern: `*`, `?`, and `\*`, `\?` for the characters themselves (any
-    /// other backslash is itself), as the evaluator reads it.
+    /// A `StringLike` pattern, read as the evaluator reads it.
     pub fn like(pattern: &str, fold: bool) -> Glob {
-        let mut toks = Vec::new();
-        let mut chars = pattern.chars().peekable();
-        while let Some(c) = chars.next() {
-            toks.push(match c {
-                '*' => Tok::Any,
-                '?' => Tok::One,
-                '\\' => match chars.peek() {
-                    Some(&next @ ('*' | '?')) => {
-                        chars.next();
-                        Tok::Lit(next)
-                    }
-                    _ => Tok::Lit('\\'),
-                },
-                c => Tok::Lit(c),
-            });
+        Glob {
+            toks: tokens(pattern, Syntax::Like).collect(),
+            fold,
         }
-        Glob { toks, fold }
     }
 
     /// An `ActionMatches` pattern: `*` only, every other character literal, case folded.
     pub fn action(pattern: &str) -> Glob {
-        let toks = pattern
-            .chars()
-            .map(|c| if c == '*' { Tok::Any } else { Tok::Lit(c) })
-            .collect();
-        Glob { toks, fold: true }
+        Glob {
+            toks: tokens(pattern, Syntax::Action).collect(),
+            fold: true,
+        }
     }
 
     /// The values that start with `prefix`.
     pub fn prefix(prefix: &str, fold: bool) -> Glob {
-        let mut toks: Vec<Tok> = prefix.chars().map(Tok::Lit).collect();
-        toks.push(Tok::Any);
+        let mut toks: Vec<Token> = prefix.chars().map(Token::Char).collect();
+        toks.push(Token::Any);
         Glob { toks, fold }
     }
 
     /// The value `text` itself.
     pub fn exact(text: &str, fold: bool) -> Glob {
         Glob {
-            toks: text.chars().map(Tok::Lit).collect(),
+            toks: text.chars().map(Token::Char).collect(),
             fold,
         }
     }
@@ -88,7 +63,7 @@ impl Glob {
     fn close(&self, set: &mut Vec<u16>) {
         let mut i = 0;
         while let Some(&at) = set.get(i) {
-            if let Some(Tok::Any) = self.toks.get(usize::from(at)) {
+            if let Some(Token::Any) = self.toks.get(usize::from(at)) {
                 let next = at + 1;
                 if !set.contains(&next) {
                     set.push(next);
@@ -103,9 +78,9 @@ impl Glob {
         let mut out = Vec::new();
         for &at in set {
             let to = match self.toks.get(usize::from(at)) {
-                Some(Tok::Lit(x)) if self.same(*x, c) => at + 1,
-                Some(Tok::One) => at + 1,
-                Some(Tok::Any) => at,
+                Some(Token::Char(x)) if self.same(*x, c) => at + 1,
+                Some(Token::One) => at + 1,
+                Some(Token::Any) => at,
                 _ => continue,
             };
             if !out.contains(&to) {
@@ -154,7 +129,7 @@ pub(super) fn regions(globs: &[Glob], known: &[&str], max_states: usize) -> Opti
     let mut alphabet: Vec<char> = Vec::new();
     for g in globs {
         for t in &g.toks {
-            if let Tok::Lit(c) = t {
+            if let Token::Char(c) = t {
                 for v in [*c, fold(*c)]
                     .into_iter()
                     .chain(c.to_lowercase())
@@ -182,10 +157,10 @@ pub(super) fn regions(globs: &[Glob], known: &[&str], max_states: usize) -> Opti
             s
         })
         .collect();
-    let mut seen: HashMap<Vec<Vec<u16>>, ()> = HashMap::new();
+    let mut seen: HashSet<Vec<Vec<u16>>> = HashSet::new();
     let mut answers: Vec<(Vec<bool>, String)> = Vec::new();
     let mut queue: VecDeque<(Vec<Vec<u16>>, String)> = VecDeque::new();
-    seen.insert(start.clone(), ());
+    seen.insert(start.clone());
     queue.push_back((start, String::new()));
     while let Some((state, text)) = queue.pop_front() {
         let signs: Vec<bool> = globs
@@ -202,13 +177,13 @@ pub(super) fn regions(globs: &[Glob], known: &[&str], max_states: usize) -> Opti
                 .zip(&state)
                 .map(|(g, s)| g.step(s, c))
                 .collect();
-            if seen.contains_key(&next) {
+            if seen.contains(&next) {
                 continue;
             }
             if seen.len() >= max_states {
                 return None;
             }
-            seen.insert(next.clone(), ());
+            seen.insert(next.clone());
             let mut longer = text.clone();
             longer.push(c);
             queue.push_back((next, longer));
