@@ -112,15 +112,10 @@ pub fn generate(
                 format!("`{clause}` {value}")
             };
             if set.is_false() {
-                let why = if r.is_false() {
-                    "is never evaluated, so never"
+                let (why, place) = if r.is_false() {
+                    ("is never evaluated, so never", "")
                 } else {
-                    "is never"
-                };
-                let place = if r.is_false() {
-                    ""
-                } else {
-                    " where it is evaluated"
+                    ("is never", " where it is evaluated")
                 };
                 unreachable.push(format!(
                     "`{clause}` ({}:{}) {why} {value}{place}",
