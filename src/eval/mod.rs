@@ -15,6 +15,7 @@ pub(crate) mod value;
 pub use quantify::MAX_PAIRS;
 
 pub use prepared::Prepared;
+pub(crate) use prepared::{ignores_case, Test};
 
 use serde::Serialize;
 

@@ -521,7 +521,7 @@ fn operator_words(op: BaseOperator, negated: bool) -> String {
         B::DateTimeLessThanEquals => ("is at or before", "is after"),
     };
     let words = if negated { no } else { yes };
-    if op.name().ends_with("IgnoreCase") {
+    if crate::eval::ignores_case(op) {
         format!("{words} (ignoring case)")
     } else {
         words.to_string()

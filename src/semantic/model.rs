@@ -23,7 +23,7 @@ use crate::ast::{
 };
 use crate::check::catalog::SubContext;
 use crate::eval::value::{format_ticks, parse_datetime};
-use crate::eval::EvalOptions;
+use crate::eval::{ignores_case, EvalOptions, Test};
 use crate::request::{Request, Scalar, Value};
 
 use super::regions::{regions, Glob};
@@ -1171,7 +1171,7 @@ impl Collect {
                     (None, None) => None,
                 };
                 if let (Some(g), true) = (group, l.is_some() && r.is_some()) {
-                    if op.name().contains("Like") {
+                    if Test::of(op).0 == Test::Like {
                         if let Some(h) = self.hints.get_mut(g) {
                             h.attribute_patterns = true;
                         }
@@ -1404,9 +1404,9 @@ fn value_candidates(h: &Hints, name: &str, caveats: &mut Vec<String>) -> Vec<Sca
         match family {
             Family::String => {
                 for (op, lit) in &h.strings {
-                    let name = op.name();
-                    let like = name.contains("Like");
-                    let starts = name.contains("StartsWith");
+                    let test = Test::of(*op).0;
+                    let like = test == Test::Like;
+                    let starts = matches!(test, Test::StartsWith | Test::StartsWithIgnoreCase);
                     let bases = if like {
                         instances(lit)
                     } else {
@@ -1427,10 +1427,12 @@ fn value_candidates(h: &Hints, name: &str, caveats: &mut Vec<String>) -> Vec<Sca
                 }
                 // Fresh values, in both cases and extended, so that attributes compared with
                 // each other can be equal, equal but for case, or one a prefix of the other.
-                let prefixes = h
-                    .strings
-                    .iter()
-                    .any(|(op, _)| op.name().contains("StartsWith") || op.name().contains("Like"));
+                let prefixes = h.strings.iter().any(|(op, _)| {
+                    matches!(
+                        Test::of(*op).0,
+                        Test::StartsWith | Test::StartsWithIgnoreCase | Test::Like
+                    )
+                });
                 for i in 1..=k {
                     let fresh = format!("azcond-other-{i}");
                     if k > 1 || h.members > 1 {
@@ -1505,14 +1507,11 @@ fn value_candidates(h: &Hints, name: &str, caveats: &mut Vec<String>) -> Vec<Sca
             .strings
             .iter()
             .map(|(op, lit)| {
-                let name = op.name();
-                let fold = name.ends_with("IgnoreCase");
-                if name.contains("Like") {
-                    Glob::like(lit, fold)
-                } else if name.contains("StartsWith") {
-                    Glob::prefix(lit, fold)
-                } else {
-                    Glob::exact(lit, fold)
+                let fold = ignores_case(*op);
+                match Test::of(*op).0 {
+                    Test::Like => Glob::like(lit, fold),
+                    Test::StartsWith | Test::StartsWithIgnoreCase => Glob::prefix(lit, fold),
+                    _ => Glob::exact(lit, fold),
                 }
             })
             .collect();

@@ -10,7 +10,7 @@ use crate::ast::{BaseOperator, Family};
 /// What an operator asks of one pair of values, its negation apart: `StringNotEquals` is
 /// `StringEquals` negated, pair by pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Test {
+pub(crate) enum Test {
     Equals,
     EqualsIgnoreCase,
     StartsWith,
@@ -25,7 +25,7 @@ pub(super) enum Test {
 
 impl Test {
     /// The test of `op`, and whether `op` negates it.
-    pub(super) fn of(op: BaseOperator) -> (Test, bool) {
+    pub(crate) fn of(op: BaseOperator) -> (Test, bool) {
         use BaseOperator::*;
         match op {
             StringEquals | NumericEquals | DateTimeEquals | BoolEquals | GuidEquals => {
@@ -92,8 +92,16 @@ impl Test {
     }
 }
 
+/// Whether a string operator ignores case (for `…Like`, the pattern's case rule).
+pub(crate) fn ignores_case(op: BaseOperator) -> bool {
+    matches!(
+        Test::of(op).0,
+        Test::EqualsIgnoreCase | Test::StartsWithIgnoreCase
+    ) || like_case(op) == Some(true)
+}
+
 /// Whether the operator reads its right operand as a pattern, and with which case rule.
-pub(super) fn like_case(op: BaseOperator) -> Option<bool> {
+pub(crate) fn like_case(op: BaseOperator) -> Option<bool> {
     use BaseOperator::*;
     match op {
         StringLike | StringNotLike => Some(false),

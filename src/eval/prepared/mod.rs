@@ -17,9 +17,11 @@ mod compile;
 mod literals;
 mod run;
 
+pub(crate) use self::literals::{ignores_case, Test};
+
 use std::sync::Arc;
 
-use self::literals::{Literals, Test};
+use self::literals::Literals;
 use self::run::{Record, Run, Stopped};
 use super::glob::Pattern;
 use super::{Decision, EvalError, EvalOptions, Evaluation};
