@@ -6,6 +6,7 @@ use azcond::eval::{
     parse_utc, Decision, EvalErrorKind, EvalOptions, Evaluation, MissingAttributes,
 };
 use azcond::request::Request;
+use azcond::span::Span;
 use azcond::Condition;
 use serde_json::{json, Value};
 
@@ -341,6 +342,38 @@ fn leaves_alike_at_both_ends_are_not_taken_for_one() {
     assert!(!prepared
         .evaluate(&request(req("project_3333_tagname")))
         .unwrap());
+}
+
+#[test]
+fn an_error_in_a_repeated_comparison_points_at_the_occurrence_evaluated() {
+    // Comparisons written alike are compiled once; the first occurrence here is skipped, so
+    // the error, and the missing list, must name the second one's place, not the first's.
+    let leaf = "@Resource[n] NumericEquals 5";
+    let cond = format!("ActionMatches{{'other'}} AND {leaf} OR {leaf}");
+    let second = cond.rfind(leaf).unwrap();
+    let operand = Span::new(second, second + "@Resource[n]".len());
+    let c: Condition = cond.parse().unwrap();
+    let prepared = c.prepare();
+    let not_a_number = request(json!({ "action": READ, "resource": { "n": "abc" } }));
+    let ev = c.evaluate_with(&not_a_number, &EvalOptions::default());
+    assert_eq!(ev.decision, Decision::Deny);
+    assert_eq!(ev.errors[0].kind, EvalErrorKind::InvalidValue);
+    assert_eq!(ev.errors[0].span, operand);
+    let fast = prepared.evaluate(&not_a_number).unwrap_err();
+    assert_eq!(fast.span, operand);
+    let options = EvalOptions {
+        missing: MissingAttributes::Error,
+        ..EvalOptions::default()
+    };
+    let missing = request(json!({ "action": READ }));
+    let ev = c.evaluate_with(&missing, &options);
+    assert_eq!(ev.errors[0].kind, EvalErrorKind::MissingAttribute);
+    assert_eq!(ev.errors[0].span, operand);
+    assert_eq!(ev.missing[0].span, operand);
+    assert_eq!(
+        prepared.decide(&missing, &options).unwrap_err().span,
+        operand
+    );
 }
 
 #[test]

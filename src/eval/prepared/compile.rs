@@ -10,11 +10,11 @@ use super::super::glob::{has_wildcard, Pattern, Syntax};
 use super::super::MAX_EVAL_DEPTH;
 use super::literals::{like_case, Literals, Test};
 use super::{
-    Attr, Compare, Fallback, Node, NodeKind, Prepared, PreparedOperand, Side, Step, ALLOW,
+    Attr, Compare, Fallback, Node, NodeKind, Prepared, PreparedOperand, Step, ALLOW,
     ATTRIBUTE_SLOTS, DENY, MEMO_SLOTS,
 };
 use crate::ast::tree::{self, AttrNode, LitKind, LitNode, OperandNode, OperandNodeKind, Run, Tree};
-use crate::ast::{same_leaf, AttributeName, Expr, Operator, Source};
+use crate::ast::{same_leaf, AttributeName, Expr, Source};
 use crate::request::Key;
 
 fn index(n: usize) -> u32 {
@@ -115,14 +115,22 @@ fn compile_with(tree: &Arc<Tree>, scratch: &mut Scratch) -> Prepared {
                         tasks.push(Task::Visit(x, depth + 1));
                     }
                     _ => {
-                        let kind = p.leaf(tree, id, &n.kind);
-                        let at = p.push(n.span.span(), kind);
                         let key = leaf_hash(tree, &n.kind);
                         let same = sharing.candidate(key).filter(|&first| {
                             p.leaf_of(first).is_some_and(|other| {
                                 same_leaf(Expr::new(tree, id), Expr::new(tree, other))
                             })
                         });
+                        // A comparison written as an earlier one decides as it does: it reuses
+                        // its compiled form (its own node still gives the messages' places).
+                        let kind = match same.and_then(|first| p.nodes.get(first as usize)) {
+                            Some(&Node {
+                                kind: NodeKind::Compare { at, .. },
+                                ..
+                            }) => NodeKind::Compare { leaf: id, at },
+                            _ => p.leaf(tree, id, &n.kind),
+                        };
+                        let at = p.push(n.span.span(), kind);
                         sharing.add(Some(key), same);
                         built.push(at);
                     }
@@ -570,6 +578,12 @@ impl Prepared {
                 }
                 next
             }
+            Some(&NodeKind::Compare { at, .. }) => self.emit(Step::Compare {
+                at,
+                node,
+                yes: body_yes,
+                no: body_no,
+            }),
             _ => self.emit(Step::Leaf {
                 node,
                 yes: body_yes,
@@ -610,30 +624,28 @@ impl Prepared {
             },
             tree::NodeKind::Compare(c) => {
                 let family = c.base.family();
-                let mut side =
-                    |o: OperandNode, patterns: Option<bool>| Side {
-                        span: o.span.span(),
-                        operand: match o.kind {
-                            OperandNodeKind::Attribute(a) => {
-                                PreparedOperand::Attribute(self.attribute(text, a))
-                            }
-                            OperandNodeKind::Literal(l) => PreparedOperand::Literals(
-                                Literals::new(tree, Some(l), Run::default(), family, patterns),
-                            ),
-                            OperandNodeKind::Set(run) => PreparedOperand::Literals(Literals::new(
-                                tree, None, run, family, patterns,
-                            )),
-                        },
-                    };
+                let mut operand = |o: OperandNode, patterns: Option<bool>| match o.kind {
+                    OperandNodeKind::Attribute(a) => {
+                        PreparedOperand::Attribute(self.attribute(text, a))
+                    }
+                    OperandNodeKind::Literal(l) => PreparedOperand::Literals(Literals::new(
+                        tree,
+                        Some(l),
+                        Run::default(),
+                        family,
+                        patterns,
+                    )),
+                    OperandNodeKind::Set(run) => {
+                        PreparedOperand::Literals(Literals::new(tree, None, run, family, patterns))
+                    }
+                };
                 let (test, negate) = Test::of(c.base);
-                let left = side(c.left, None);
-                let right = side(c.right, like_case(c.base));
+                let left = operand(c.left, None);
+                let right = operand(c.right, like_case(c.base));
                 self.compares.push(Compare {
-                    operator: Operator {
-                        quantifier: c.quantifier,
-                        base: c.base,
-                        span: c.operator_span.span(),
-                    },
+                    quantifier: c.quantifier,
+                    base: c.base,
+                    family,
                     test,
                     negate,
                     left,
@@ -680,7 +692,6 @@ impl Prepared {
                 .ok()
                 .filter(|&k| usize::from(k) < ATTRIBUTE_SLOTS),
             fallback,
-            written: a,
         }
     }
 }

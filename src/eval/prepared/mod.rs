@@ -25,8 +25,8 @@ use self::literals::Literals;
 use self::run::{Record, Run, Stopped};
 use super::glob::Pattern;
 use super::{Decision, EvalError, EvalOptions, Evaluation};
-use crate::ast::tree::{AttrNode, Sp, Tree};
-use crate::ast::{AttributeRef, Condition, Operator, Source};
+use crate::ast::tree::{Sp, Tree};
+use crate::ast::{BaseOperator, Condition, Expr, ExprKind, Family, Quantifier, Source};
 use crate::request::{Key, Request};
 use crate::span::Span;
 
@@ -73,6 +73,14 @@ pub struct Prepared {
 enum Step {
     /// Decide the leaf `node`, then go to `yes` or `no`.
     Leaf { node: u32, yes: u32, no: u32 },
+    /// Decide the leaf `node`, the comparison `compares[at]`, then go to `yes` or `no`: the
+    /// step names the comparison itself, so the fast path reads it without the node.
+    Compare {
+        at: u32,
+        node: u32,
+        yes: u32,
+        no: u32,
+    },
     /// A shared subtree, remembered in memo `slot`: if this evaluation decided it already, go
     /// to `yes` or `no` as it was decided; else go to `start`, its code, whose exits pass
     /// through [`Step::Remember`].
@@ -147,8 +155,6 @@ struct Attr {
     /// Its place in the memo of looked-up attributes, if it has one (see [`ATTRIBUTE_SLOTS`]).
     slot: Option<u8>,
     fallback: Fallback,
-    /// As written, for messages and the missing list.
-    written: AttrNode,
 }
 
 /// Where a value comes from when the request does not supply the attribute.
@@ -161,21 +167,20 @@ enum Fallback {
     SubOperations,
 }
 
+/// A comparison, as much of it as deciding needs. What messages and the trace show (spans,
+/// attribute names as written) is read from the leaf's own node of the tree, so leaves written
+/// alike share one `Compare`.
 #[derive(Clone, Debug)]
 struct Compare {
-    operator: Operator,
-    /// The operator as its test on each pair and whether it negates it ([`Test::of`]), kept
-    /// because the direct path would otherwise map the operator at every comparison.
+    quantifier: Option<Quantifier>,
+    base: BaseOperator,
+    /// The operator's family, its test on each pair and whether it negates it ([`Test::of`]),
+    /// kept because the direct path would otherwise map the operator at every comparison.
+    family: Family,
     test: Test,
     negate: bool,
-    left: Side,
-    right: Side,
-}
-
-#[derive(Clone, Debug)]
-struct Side {
-    span: Span,
-    operand: PreparedOperand,
+    left: PreparedOperand,
+    right: PreparedOperand,
 }
 
 #[derive(Clone, Debug)]
@@ -199,9 +204,9 @@ impl Prepared {
         compile::compile(condition.tree())
     }
 
-    /// An attribute as written, for messages.
-    fn written(&self, a: &Attr) -> AttributeRef<'_> {
-        AttributeRef::new(&self.tree, a.written)
+    /// Leaf `leaf` of the tree as written, for messages and the trace.
+    fn written(&self, leaf: u32) -> ExprKind<'_> {
+        Expr::new(&self.tree, leaf).kind()
     }
 
     /// Whether the condition grants `request.action`, with the default options; as
@@ -286,7 +291,7 @@ mod tests {
             let p = prepared(text);
             for (at, step) in p.program.iter().enumerate() {
                 let targets = match *step {
-                    Step::Leaf { yes, no, .. } => vec![yes, no],
+                    Step::Leaf { yes, no, .. } | Step::Compare { yes, no, .. } => vec![yes, no],
                     Step::Recall { yes, no, start, .. } => vec![yes, no, start],
                     Step::Remember { next, .. } => vec![next],
                 };

@@ -10,11 +10,13 @@ use super::super::{
 };
 use super::literals::{like_case, Literals, Test};
 use super::{
-    Attr, Compare, Fallback, Node, NodeKind, Prepared, PreparedOperand, Side, Step, ALLOW,
+    Attr, Compare, Fallback, Node, NodeKind, Prepared, PreparedOperand, Step, ALLOW,
     ATTRIBUTE_SLOTS,
 };
 use crate::ast::tree::Tree;
-use crate::ast::{AttributeRef, Expr, Family, Quantifier};
+use crate::ast::{
+    AttributeRef, Comparison, Expr, ExprKind, Family, Operand, OperandKind, Operator, Quantifier,
+};
 use crate::request::{Found, Request, Scalar};
 use crate::span::Span;
 
@@ -262,23 +264,27 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         loop {
             at = match prepared.program.get(at as usize) {
                 None => return Ok(at == ALLOW),
-                Some(&Step::Leaf { node, yes, no }) => {
-                    let Some(Node { span, kind }) = prepared.nodes.get(node as usize) else {
-                        return Err(self.damaged());
-                    };
-                    // A comparison the direct path decides skips the leaf's frame.
-                    let direct = match kind {
-                        NodeKind::Compare { at, .. } if !RECORD => prepared
+                Some(&Step::Compare { at, node, yes, no }) => {
+                    // A comparison the direct path decides skips the leaf's node and frame.
+                    let direct = match RECORD {
+                        false => prepared
                             .compares
-                            .get(*at as usize)
+                            .get(at as usize)
                             .and_then(|c| self.direct(c)),
-                        _ => None,
+                        true => None,
                     };
                     let decided = match direct {
                         Some(result) => result,
-                        None => self.leaf(*span, kind, 0)?,
+                        None => self.leaf_at(node)?,
                     };
                     if decided {
+                        yes
+                    } else {
+                        no
+                    }
+                }
+                Some(&Step::Leaf { node, yes, no }) => {
+                    if self.leaf_at(node)? {
                         yes
                     } else {
                         no
@@ -301,6 +307,15 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 }
             };
         }
+    }
+
+    /// Decides the leaf `node` of the program.
+    fn leaf_at(&mut self, node: u32) -> Result<bool, Stopped> {
+        let prepared = self.prepared;
+        let Some(Node { span, kind }) = prepared.nodes.get(node as usize) else {
+            return Err(self.damaged());
+        };
+        self.leaf(*span, kind, 0)
     }
 
     /// Decides a leaf (kept out of [`Run::eval`], so that the walk through `AND`, `OR` and
@@ -341,16 +356,21 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 let present = !matches!(self.lookup(attribute), Values::Missing);
                 self.detail(step, || {
                     let state = if present { "present" } else { "missing" };
-                    format!("{}: {state}", prepared.written(attribute))
+                    match prepared.written(*leaf) {
+                        ExprKind::Exists(a) => format!("{a}: {state}"),
+                        _ => state.to_string(),
+                    }
                 });
                 Ok(self.finish(step, present))
             }
             NodeKind::Compare { leaf, at } => {
                 let step = self.step(depth, span, || leaf_text(prepared, *leaf));
-                let Some(comparison) = prepared.compares.get(*at as usize) else {
+                let (Some(comparison), ExprKind::Compare(written)) =
+                    (prepared.compares.get(*at as usize), prepared.written(*leaf))
+                else {
                     return Err(self.damaged());
                 };
-                let result = self.compare(comparison, step)?;
+                let result = self.compare(comparison, written, step)?;
                 Ok(self.finish(step, result))
             }
             NodeKind::TooDeep => Err(self.fail(EvalError {
@@ -434,8 +454,8 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         }
     }
 
-    fn values(&mut self, side: &'a Side) -> Values<'a> {
-        match &side.operand {
+    fn values(&mut self, operand: &'a PreparedOperand) -> Values<'a> {
+        match operand {
             PreparedOperand::Attribute(a) => self.lookup(a),
             PreparedOperand::Literals(l) => Values::Literals(l, &self.prepared.tree),
         }
@@ -444,19 +464,24 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// Decides any comparison, and records what it saw: the general path, kept out of line so
     /// that the leaves the direct path decides (in [`Run::run`]) do not pay for its frame.
     #[inline(never)]
-    fn compare(&mut self, c: &'a Compare, step: usize) -> Result<bool, Stopped> {
-        let family = c.operator.base.family();
+    fn compare(
+        &mut self,
+        c: &'a Compare,
+        written: Comparison<'a>,
+        step: usize,
+    ) -> Result<bool, Stopped> {
+        let family = c.family;
+        let operator = written.operator;
         let left = self.values(&c.left);
         let right = self.values(&c.right);
         self.detail(step, || format!("left: {}", show(&left)));
         self.detail(step, || format!("right: {}", show(&right)));
 
         let mut missing = false;
-        for (side, values) in [(&c.left, &left), (&c.right, &right)] {
-            let PreparedOperand::Attribute(a) = &side.operand else {
+        for (side, values) in [(&written.left, &left), (&written.right, &right)] {
+            let Some(a) = side.attribute() else {
                 continue;
             };
-            let a = self.prepared.written(a);
             match values {
                 Values::Missing => {
                     missing = true;
@@ -464,7 +489,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                     if self.options.missing == MissingAttributes::Error {
                         return Err(self.fail(EvalError {
                             kind: EvalErrorKind::MissingAttribute,
-                            message: format!("the request does not supply `{a}`, which `{}` needs", c.operator),
+                            message: format!("the request does not supply `{a}`, which `{operator}` needs"),
                             span: side.span,
                         }));
                     }
@@ -489,9 +514,9 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         }
 
         // Every value must read as the family, left then right, before any is compared.
-        let lefts = self.read(c, &c.left, left)?;
-        let rights = self.read(c, &c.right, right)?;
-        let like = like_case(c.operator.base);
+        let lefts = self.read(c, &written.left, operator, left)?;
+        let rights = self.read(c, &written.right, operator, right)?;
+        let like = like_case(c.base);
         let (n_left, n_right) = (lefts.len(), rights.len());
         // Patterns from the request, compiled now as they could not be before: once each when
         // several left values meet them, else as each pair needs it.
@@ -520,7 +545,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         };
         let each_left = (0..n_left).filter_map(|i| lefts.get(i, family).map(|(l, _)| l));
         let n_pairs = n_left.saturating_mul(n_right);
-        if let (Some(q), true) = (c.operator.quantifier, n_pairs > INDEXED_FROM) {
+        if let (Some(q), true) = (c.quantifier, n_pairs > INDEXED_FROM) {
             // Many against many: equality and ordering from an index of the right side, the
             // other tests pair by pair within the evaluation's budget.
             if let Some(order) = c.test.order() {
@@ -536,14 +561,13 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 return Err(self.fail(EvalError {
                     kind: EvalErrorKind::TooManyComparisons,
                     message: format!(
-                        "`{}` compares {n_left} values with {n_right} pair by pair, past the limit of {MAX_PAIRS} pairs one evaluation compares",
-                        c.operator
+                        "`{operator}` compares {n_left} values with {n_right} pair by pair, past the limit of {MAX_PAIRS} pairs one evaluation compares",
                     ),
-                    span: c.operator.span,
+                    span: operator.span,
                 }));
             }
         }
-        match quantify(c.operator.quantifier, n_left, each_left, n_right, pair_at) {
+        match quantify(c.quantifier, n_left, each_left, n_right, pair_at) {
             Some(result) => Ok(result),
             None => {
                 self.detail(step, || "a multi-valued operand needs a quantifier (ForAnyOfAnyValues: …); without one the comparison is false".into());
@@ -561,7 +585,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     #[inline]
     fn direct(&mut self, c: &'a Compare) -> Option<bool> {
         let (PreparedOperand::Attribute(a), PreparedOperand::Literals(rights)) =
-            (&c.left.operand, &c.right.operand)
+            (&c.left, &c.right)
         else {
             return None;
         };
@@ -569,10 +593,10 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
             return None;
         };
         let values = self.lookup(a);
-        let family = c.operator.base.family();
+        let family = c.family;
         // What the quantifier asks of each left value and of the right side; without one,
         // the comparison decides one value against one literal, else it is false.
-        let quantifier = c.operator.quantifier;
+        let quantifier = c.quantifier;
         let (all_left, all_right) =
             quantifier.map_or((false, false), |q| (q.all_left(), q.all_right()));
         let text: &str = &self.prepared.tree.text;
@@ -609,8 +633,14 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// An operand's values read as the operator's family; the first that cannot be is an
     /// error. A single value is read once here; several are checked here and read again as
     /// they are compared (literals were read when the condition was prepared).
-    fn read(&mut self, c: &Compare, side: &Side, values: Values<'a>) -> Result<Read<'a>, Stopped> {
-        let family = c.operator.base.family();
+    fn read(
+        &mut self,
+        c: &Compare,
+        side: &Operand<'_>,
+        operator: Operator,
+        values: Values<'a>,
+    ) -> Result<Read<'a>, Stopped> {
+        let family = c.family;
         let failed = match values {
             Values::One(raw) => match typed(raw, family) {
                 Ok(t) => return Ok(Read::One(t)),
@@ -627,7 +657,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         };
         match failed {
             Some((i, why)) => {
-                let error = invalid_value(self.prepared, c, side, &values, i, why);
+                let error = invalid_value(side, operator, &values, i, why);
                 Err(self.fail(error))
             }
             None => Ok(Read::Each(values)),
@@ -687,30 +717,29 @@ fn leaf_text(prepared: &Prepared, leaf: u32) -> String {
     Expr::new(&prepared.tree, leaf).to_string()
 }
 
-/// The error for a value that cannot be read as the operator's family.
+/// The error for a value of operand `side` (as written) that cannot be read as the family of
+/// `operator`.
 fn invalid_value(
-    prepared: &Prepared,
-    c: &Compare,
-    side: &Side,
+    side: &Operand<'_>,
+    operator: Operator,
     values: &Values<'_>,
     i: usize,
     why: Why,
 ) -> EvalError {
-    let whose = match &side.operand {
-        PreparedOperand::Attribute(a) => format!("of `{}` ", prepared.written(a)),
-        PreparedOperand::Literals(l) if l.is_set() => "in the set ".to_string(),
-        PreparedOperand::Literals(_) => String::new(),
+    let whose = match &side.kind {
+        OperandKind::Attribute(a) => format!("of `{a}` "),
+        OperandKind::Set(_) => "in the set ".to_string(),
+        OperandKind::Literal(_) => String::new(),
     };
     let shown = values
         .raw(i)
         .map(|r| shorten(&r.to_string()))
         .unwrap_or_default();
-    let family = c.operator.base.family();
+    let family = operator.base.family();
     EvalError {
         kind: EvalErrorKind::InvalidValue,
         message: format!(
-            "value {shown} {whose}{why}; `{}` compares {}",
-            c.operator,
+            "value {shown} {whose}{why}; `{operator}` compares {}",
             plural_family(family)
         ),
         span: side.span,
