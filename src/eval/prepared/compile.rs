@@ -648,6 +648,8 @@ impl Prepared {
                     family,
                     test,
                     negate,
+                    all_left: c.quantifier.is_some_and(|q| q.all_left()),
+                    all_right: c.quantifier.is_some_and(|q| q.all_right()),
                     left,
                     right,
                 });

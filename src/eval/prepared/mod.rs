@@ -179,6 +179,10 @@ struct Compare {
     family: Family,
     test: Test,
     negate: bool,
+    /// What the quantifier asks of each left value and of the literals (`ForAll…`,
+    /// `…OfAllValues`); neither without one.
+    all_left: bool,
+    all_right: bool,
     left: PreparedOperand,
     right: PreparedOperand,
 }

@@ -99,6 +99,8 @@ impl<'a> Read<'a> {
 /// the fast path has no recording code at all.
 pub(super) struct Run<'a, const RECORD: bool> {
     prepared: &'a Prepared,
+    /// The condition's text, which literals are ranges of.
+    text: &'a str,
     request: &'a Request,
     options: &'a EvalOptions,
     /// The clock, read once and only if needed.
@@ -145,6 +147,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     ) -> Self {
         Run {
             prepared,
+            text: &prepared.tree.text,
             request,
             options,
             now: None,
@@ -593,28 +596,24 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
             return None;
         };
         let values = self.lookup(a);
-        let family = c.family;
-        // What the quantifier asks of each left value and of the right side; without one,
-        // the comparison decides one value against one literal, else it is false.
-        let quantifier = c.quantifier;
-        let (all_left, all_right) =
-            quantifier.map_or((false, false), |q| (q.all_left(), q.all_right()));
-        let text: &str = &self.prepared.tree.text;
+        let (family, text) = (c.family, self.text);
+        let (all_left, all_right) = (c.all_left, c.all_right);
         let against = |l: Typed<'_>| typeds.against(l, c.test, c.negate, all_right, text);
+        if let Values::One(raw) = values {
+            // One value: without a quantifier, it is compared only with exactly one literal.
+            let l = self.read_one(a, raw, family)?;
+            return Some((c.quantifier.is_some() || rights.len() == 1) && against(l));
+        }
         let n_right = rights.len();
         match values {
-            Values::Missing | Values::Dictionary => None,
-            Values::One(raw) => {
-                let l = self.read_one(a, raw, family)?;
-                Some((quantifier.is_some() || n_right == 1) && against(l))
-            }
+            Values::Missing | Values::Dictionary | Values::One(_) => None,
             _ => {
                 let n = values.len();
                 // Many against many is for the general path, which indexes them.
                 if n.saturating_mul(n_right) > INDEXED_FROM {
                     return None;
                 }
-                let compares = quantifier.is_some() || (n == 1 && n_right == 1);
+                let compares = c.quantifier.is_some() || (n == 1 && n_right == 1);
                 // Every value must read as the family, also after the quantifier decides.
                 let mut result = compares && all_left;
                 let mut decided = !compares;
