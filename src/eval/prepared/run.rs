@@ -13,7 +13,7 @@ use super::{
     Attr, Compare, Fallback, Node, NodeKind, Prepared, PreparedOperand, Step, ALLOW,
     ATTRIBUTE_SLOTS,
 };
-use crate::ast::tree::Tree;
+use crate::ast::tree::{Sp, Tree};
 use crate::ast::{
     AttributeRef, Comparison, Expr, ExprKind, Family, Operand, OperandKind, Operator, Quantifier,
 };
@@ -312,13 +312,42 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
         }
     }
 
-    /// Decides the leaf `node` of the program.
+    /// Decides the leaf `node` of the program; the functions (which never fail) without the
+    /// frame of [`Run::leaf`] when nothing is recorded.
     fn leaf_at(&mut self, node: u32) -> Result<bool, Stopped> {
         let prepared = self.prepared;
         let Some(Node { span, kind }) = prepared.nodes.get(node as usize) else {
             return Err(self.damaged());
         };
-        self.leaf(*span, kind, 0)
+        match kind {
+            NodeKind::Action { value, pattern, .. } if !RECORD => {
+                Ok(self.action_matches(*value, pattern.as_ref()))
+            }
+            NodeKind::SubOperation { value, .. } if !RECORD => {
+                Ok(self.sub_operation_matches(*value))
+            }
+            _ => self.leaf(*span, kind, 0),
+        }
+    }
+
+    /// `ActionMatches{'value'}`, its pattern compiled if it has wildcards.
+    #[inline]
+    fn action_matches(&self, value: Sp, pattern: Option<&Pattern>) -> bool {
+        let action = &self.request.action;
+        match pattern {
+            Some(p) => p.matches(action),
+            None => eq_ignore_case(action, value.of(self.text)),
+        }
+    }
+
+    /// `SubOperationMatches{'value'}`.
+    #[inline]
+    fn sub_operation_matches(&self, value: Sp) -> bool {
+        let value = value.of(self.text);
+        self.request
+            .sub_operations
+            .iter()
+            .any(|s| eq_ignore_case(s, value))
     }
 
     /// Decides a leaf (kept out of [`Run::eval`], so that the walk through `AND`, `OR` and
@@ -334,19 +363,15 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 pattern,
             } => {
                 let step = self.step(depth, span, || leaf_text(prepared, *leaf));
+                let result = self.action_matches(*value, pattern.as_ref());
                 let action = &self.request.action;
-                let result = match pattern {
-                    Some(p) => p.matches(action),
-                    None => eq_ignore_case(action, value.of(&prepared.tree.text)),
-                };
                 self.detail(step, || format!("action: '{}'", shorten(action)));
                 Ok(self.finish(step, result))
             }
             NodeKind::SubOperation { leaf, value } => {
                 let step = self.step(depth, span, || leaf_text(prepared, *leaf));
+                let result = self.sub_operation_matches(*value);
                 let subs = &self.request.sub_operations;
-                let value = value.of(&prepared.tree.text);
-                let result = subs.iter().any(|s| eq_ignore_case(s, value));
                 self.detail(step, || {
                     let shown: Vec<String> =
                         subs.iter().map(|s| format!("'{}'", shorten(s))).collect();
@@ -403,10 +428,8 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
     /// itself: only values that must be parsed (date-times, GUIDs, numbers) are remembered.
     #[inline]
     fn read_one(&mut self, a: &Attr, raw: Raw<'a>, family: Family) -> Option<Typed<'a>> {
-        match (family, raw) {
-            (Family::String, Raw::Str(s) | Raw::DateTime(s, _)) => return Some(Typed::Str(s)),
-            (Family::DateTime, Raw::DateTime(_, t)) => return Some(Typed::Time(t)),
-            _ => {}
+        if let Some(t) = read_as_is(raw, family) {
+            return Some(t);
         }
         let seen = a
             .slot
@@ -618,7 +641,9 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 let mut result = compares && all_left;
                 let mut decided = !compares;
                 for i in 0..n {
-                    let l = values.raw(i).and_then(|r| typed(r, family).ok())?;
+                    let l = values
+                        .raw(i)
+                        .and_then(|r| read_as_is(r, family).or_else(|| typed(r, family).ok()))?;
                     if !decided && against(l) != all_left {
                         result = !all_left;
                         decided = true;
@@ -679,6 +704,17 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 span: a.span,
             });
         }
+    }
+}
+
+/// `raw` read as `family` when that needs no work: a string read as a string is itself, and a
+/// request's date-time string was read when the request was built. `None` for the others.
+#[inline(always)]
+fn read_as_is(raw: Raw<'_>, family: Family) -> Option<Typed<'_>> {
+    match (family, raw) {
+        (Family::String, Raw::Str(s) | Raw::DateTime(s, _)) => Some(Typed::Str(s)),
+        (Family::DateTime, Raw::DateTime(_, t)) => Some(Typed::Time(t)),
+        _ => None,
     }
 }
 
