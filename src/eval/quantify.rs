@@ -42,7 +42,7 @@ enum Key<'a> {
     Folded(String),
     /// An integer, or a date-time in ticks.
     Num(i64),
-    Guid(u128),
+    Guid([u64; 2]),
     Bool(bool),
 }
 

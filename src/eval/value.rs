@@ -41,7 +41,9 @@ pub(crate) enum Typed<'a> {
     Str(&'a str),
     Int(i64),
     Bool(bool),
-    Guid(u128),
+    /// The two halves (high, low): a `u128` would make every value 16-byte aligned, and the
+    /// evaluator's memo of values twice as large.
+    Guid([u64; 2]),
     /// 100-nanosecond ticks since the Unix epoch.
     Time(i64),
 }
@@ -86,6 +88,11 @@ impl fmt::Display for Why {
     }
 }
 
+/// A GUID's value as its two halves, high first (ordered as the whole is).
+pub(crate) fn guid_halves(g: u128) -> [u64; 2] {
+    [(g >> 64) as u64, g as u64]
+}
+
 /// Reads `raw` as `family`, or says why it cannot be.
 #[inline]
 pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
@@ -101,9 +108,9 @@ pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
         (Family::DateTime, Raw::Time(t) | Raw::DateTime(_, t)) => Ok(Typed::Time(t)),
         (_, Raw::DateTime(s, _)) => typed(Raw::Str(s), family),
         (Family::DateTime, Raw::Str(s)) => datetime_ticks(s).map(Typed::Time),
-        (Family::Guid, Raw::Str(s) | Raw::Guid(s)) => {
-            parse_guid(s).map(Typed::Guid).ok_or(Why::NotGuid)
-        }
+        (Family::Guid, Raw::Str(s) | Raw::Guid(s)) => parse_guid(s)
+            .map(|g| Typed::Guid(guid_halves(g)))
+            .ok_or(Why::NotGuid),
         (_, raw) => Err(Why::Kind(kind_name(raw), family)),
     }
 }

@@ -138,7 +138,7 @@ pub(super) enum Typeds {
     /// Date-times, in ticks.
     Times(Vals<i64>),
     Bools(Vals<bool>),
-    Guids(Vals<u128>),
+    Guids(Vals<[u64; 2]>),
 }
 
 /// One value or several: a literal operand is nearly always one, which needs no allocation.
