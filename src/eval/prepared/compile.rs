@@ -169,7 +169,8 @@ fn compile_with(tree: &Arc<Tree>, scratch: &mut Scratch) -> Prepared {
         }
     }
     p.root = built.pop().unwrap_or(0);
-    sharing.assign_slots();
+    // Leaves are decided again (see [`Sharing`]).
+    sharing.assign_slots(|node| p.leaf_of(node).is_none());
     p.entry = p.compile(p.root, ALLOW, DENY, &sharing.slots);
     p
 }
@@ -354,9 +355,11 @@ fn leaf_hash(tree: &Tree, kind: &tree::NodeKind) -> u64 {
 /// Groups the nodes that decide alike on every request: leaves with the same canonical text,
 /// and operators over the same groups. Conditions written in the portal repeat the guard
 /// `!(ActionMatches{…} AND !SubOperationMatches{…})` in every branch, and often the same
-/// comparison; a group met more than once gets a memo slot, and an evaluation decides it once.
-/// Evaluation has no side effects and stops at the first error, so a remembered decision is
-/// what deciding again would give.
+/// comparison. A group of operators met more than once gets a memo slot, and an evaluation
+/// decides it once; a repeated leaf shares its compiled form instead, and is decided again
+/// (its attributes are remembered once looked up, so that costs about what remembering its
+/// decision would). Evaluation has no side effects and stops at the first error, so a
+/// remembered decision is what deciding again would give.
 ///
 /// Shapes are found by hash, and a hit is checked against the group's first node, so a
 /// collision only costs a missed sharing.
@@ -465,8 +468,8 @@ impl Sharing {
     /// group is decided more than once when it has more nodes than its parent's group: a group
     /// that occurs only as the same operand of a shared parent is decided once, with the
     /// parent, which remembers it (the portal's guard needs one slot, not one for each of its
-    /// five nodes).
-    fn assign_slots(&mut self) {
+    /// five nodes). Only the nodes `remembered` accepts get one.
+    fn assign_slots(&mut self, remembered: impl Fn(u32) -> bool) {
         let n_groups = self.group_nodes.len();
         let mut repeated = std::mem::take(&mut self.repeated);
         repeated.clear();
@@ -479,6 +482,9 @@ impl Sharing {
             let parent_size = self.group_size(parent.and_then(|p| self.group(p)));
             // Without branches: which nodes repeat follows no pattern a predictor learns.
             *r |= (size >= 2) & (size > parent_size);
+        }
+        for (r, &(first, _)) in repeated.iter_mut().zip(&self.group_nodes) {
+            *r = *r && remembered(first);
         }
         let of_group = &mut self.of_group;
         of_group.clear();

@@ -280,6 +280,25 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_leaf_shares_its_comparison_and_is_decided_again() {
+        let leaf = "@Resource[x] StringEquals 'a'";
+        let p = prepared(&format!(
+            "(ActionMatches{{'r'}} AND {leaf}) OR (ActionMatches{{'w'}} AND {leaf})"
+        ));
+        // One compiled comparison for both, and no memo: its attribute is remembered instead.
+        assert_eq!(p.compares.len(), 1);
+        assert!(p
+            .program
+            .iter()
+            .all(|s| !matches!(s, Step::Recall { .. } | Step::Remember { .. })));
+        let request: Request = serde_json::from_value(serde_json::json!({
+            "action": "w", "resource": { "x": "a" }
+        }))
+        .expect("a request");
+        assert!(p.evaluate(&request).expect("decides"));
+    }
+
+    #[test]
     fn every_jump_goes_back_so_the_program_ends() {
         let deep = format!(
             "{}@Request[a] StringEquals 'b'{}",
