@@ -23,6 +23,7 @@ use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 pub use self::build::{Builder, NodeId, Value};
+pub(crate) use self::operator::Named;
 pub use self::operator::{BaseOperator, Family, Quantifier};
 use self::tree::{
     AttrNode, LitKind, LitNode, NameNode, NodeKind, OperandNode, OperandNodeKind, Run, Sp, Tree,
@@ -743,15 +744,26 @@ impl Source {
 
     /// Looks a source up by name (without `@`), ignoring ASCII case.
     pub fn from_name(name: &str) -> Option<Source> {
+        Source::any_case(name)
+    }
+}
+
+impl Named for Source {
+    fn every() -> &'static [Self] {
+        Source::ALL
+    }
+
+    fn spelling(self) -> &'static str {
+        self.name()
+    }
+
+    fn canonical(name: &str) -> Option<Source> {
         match name {
             "Resource" => Some(Source::Resource),
             "Request" => Some(Source::Request),
             "Principal" => Some(Source::Principal),
             "Environment" => Some(Source::Environment),
-            _ => Source::ALL
-                .iter()
-                .copied()
-                .find(|s| s.name().eq_ignore_ascii_case(name)),
+            _ => None,
         }
     }
 }

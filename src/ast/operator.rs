@@ -19,6 +19,28 @@ pub enum Family {
     Guid,
 }
 
+/// A closed set of names the language spells one canonical way and reads in any case: the
+/// operators, the quantifiers and the attribute sources. One lookup for all three, so that the
+/// parser tells a canonical spelling (nothing to note) from another in one step.
+pub(crate) trait Named: Copy + 'static {
+    /// Every member.
+    fn every() -> &'static [Self];
+    /// The canonical spelling.
+    fn spelling(self) -> &'static str;
+    /// The member spelt exactly `name`: one string match, which the compiler turns into a
+    /// comparison of lengths and bytes.
+    fn canonical(name: &str) -> Option<Self>;
+    /// The member spelt `name` in any ASCII case.
+    fn any_case(name: &str) -> Option<Self> {
+        Self::canonical(name).or_else(|| {
+            Self::every()
+                .iter()
+                .copied()
+                .find(|k| k.spelling().eq_ignore_ascii_case(name))
+        })
+    }
+}
+
 macro_rules! operators {
     ($( $variant:ident => $family:ident, $quantifiable:literal; )*) => {
         /// A comparison operator without its quantifier, e.g. `StringEquals`.
@@ -48,19 +70,28 @@ macro_rules! operators {
                 }
             }
 
-            /// The operator spelt exactly `name`, the canonical way: one string match, which
-            /// the compiler turns into a comparison of lengths and bytes.
-            fn from_canonical(name: &str) -> Option<BaseOperator> {
-                match name {
-                    $(stringify!($variant) => Some(BaseOperator::$variant),)*
-                    _ => None,
-                }
-            }
 
             /// Whether Microsoft documents a `ForAnyOfAnyValues:`-style quantified form of it.
             pub fn quantifiable(self) -> bool {
                 match self {
                     $(BaseOperator::$variant => $quantifiable,)*
+                }
+            }
+        }
+
+        impl Named for BaseOperator {
+            fn every() -> &'static [Self] {
+                BaseOperator::ALL
+            }
+
+            fn spelling(self) -> &'static str {
+                self.name()
+            }
+
+            fn canonical(name: &str) -> Option<BaseOperator> {
+                match name {
+                    $(stringify!($variant) => Some(BaseOperator::$variant),)*
+                    _ => None,
                 }
             }
         }
@@ -101,12 +132,7 @@ operators! {
 impl BaseOperator {
     /// Looks an operator up by name, ignoring ASCII case (the authoring superset accepts any case).
     pub fn from_name(name: &str) -> Option<BaseOperator> {
-        BaseOperator::from_canonical(name).or_else(|| {
-            BaseOperator::ALL
-                .iter()
-                .copied()
-                .find(|op| op.name().eq_ignore_ascii_case(name))
-        })
+        BaseOperator::any_case(name)
     }
 }
 
@@ -160,15 +186,26 @@ impl Quantifier {
 
     /// Looks a quantifier up by name, ignoring ASCII case.
     pub fn from_name(name: &str) -> Option<Quantifier> {
+        Quantifier::any_case(name)
+    }
+}
+
+impl Named for Quantifier {
+    fn every() -> &'static [Self] {
+        Quantifier::ALL
+    }
+
+    fn spelling(self) -> &'static str {
+        self.name()
+    }
+
+    fn canonical(name: &str) -> Option<Quantifier> {
         match name {
             "ForAnyOfAnyValues" => Some(Quantifier::ForAnyOfAnyValues),
             "ForAllOfAnyValues" => Some(Quantifier::ForAllOfAnyValues),
             "ForAnyOfAllValues" => Some(Quantifier::ForAnyOfAllValues),
             "ForAllOfAllValues" => Some(Quantifier::ForAllOfAllValues),
-            _ => Quantifier::ALL
-                .iter()
-                .copied()
-                .find(|q| q.name().eq_ignore_ascii_case(name)),
+            _ => None,
         }
     }
 }

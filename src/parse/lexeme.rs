@@ -21,8 +21,8 @@ use crate::ast::tree::{
     Sp, StrNode,
 };
 use crate::ast::{
-    AttributeName, BaseOperator, LexicalNote, LexicalNoteKind, Quantifier, Source, KEYS_MARKER,
-    KEY_CASE_SENSITIVE_MARKER,
+    AttributeName, BaseOperator, LexicalNote, LexicalNoteKind, Named, Quantifier, Source,
+    KEYS_MARKER, KEY_CASE_SENSITIVE_MARKER,
 };
 use crate::parse::ParseErrorKind;
 use crate::span::Span;
@@ -157,15 +157,25 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Notes `written` (which ends where `after` starts) if it differs from `canonical`.
+    /// Notes `written` (which ends where `after` starts), a spelling of `canonical` in another
+    /// case.
     fn note_keyword(&self, written: &'a str, after: &'a str, canonical: &'static str) {
-        if written != canonical {
-            let end = self.off(after);
-            self.note(
-                Span::new(end.saturating_sub(written.len()), end),
-                LexicalNoteKind::NonCanonicalKeyword { canonical },
-            );
+        let end = self.off(after);
+        self.note(
+            Span::new(end.saturating_sub(written.len()), end),
+            LexicalNoteKind::NonCanonicalKeyword { canonical },
+        );
+    }
+
+    /// The member of `K` that `written` (which ends where `after` starts) names, in any case;
+    /// a spelling other than the canonical one is noted.
+    fn named<K: Named>(&self, written: &'a str, after: &'a str) -> Option<K> {
+        if let Some(k) = K::canonical(written) {
+            return Some(k);
         }
+        let k = K::any_case(written)?;
+        self.note_keyword(written, after, k.spelling());
+        Some(k)
     }
 
     /// The comments recorded since the last call, in order.
@@ -250,6 +260,9 @@ impl<'a> Lexer<'a> {
 
     /// Whether `word` is the keyword `canonical` in any case; records non-canonical casing.
     pub fn is_keyword(&self, word: &'a str, rest: &'a str, canonical: &'static str) -> bool {
+        if word == canonical {
+            return true;
+        }
         let hit = word.eq_ignore_ascii_case(canonical);
         if hit {
             self.note_keyword(word, rest, canonical);
@@ -350,7 +363,7 @@ impl<'a> Lexer<'a> {
     pub fn attribute(&self, i: &'a str) -> PResult<'a, AttrNode> {
         let (after_at, _) = char('@')(i)?;
         let (name, r) = ascii_run(after_at, is_source_byte);
-        let Some(source) = Source::from_name(name) else {
+        let Some(source) = self.named::<Source>(name, r) else {
             let hint = match did_you_mean(name, Source::ALL.iter().map(|s| s.name())) {
                 Some(s) => format!("did you mean `@{s}`?"),
                 None => "the sources are `@Resource`, `@Request`, `@Principal` and `@Environment`"
@@ -367,7 +380,6 @@ impl<'a> Lexer<'a> {
                 .hint(hint),
             );
         };
-        self.note_keyword(name, r, source.name());
         match peek(r) {
             Some('[') => {}
             Some(c) if c.is_whitespace() || is_unusual_space(c) => {
@@ -654,14 +666,14 @@ impl<'a> Lexer<'a> {
             .and_then(|at| Some((w.get(..at)?, w.get(at + 1..)?)));
         let (quantifier, base_word, base_at) = match colon {
             Some((q, b)) => {
-                let Some(quantifier) = Quantifier::from_name(q) else {
+                let Some(quantifier) = self.named::<Quantifier>(q, i.get(q.len()..).unwrap_or(""))
+                else {
                     return fail(
                         i,
                         unknown_name(q, "quantifier", Quantifier::ALL.iter().map(|q| q.name())),
                     );
                 };
                 let base_at = i.get(q.len() + 1..).unwrap_or("");
-                self.note_keyword(q, i.get(q.len()..).unwrap_or(""), quantifier.name());
                 if b.is_empty() {
                     return fail(
                         base_at,
@@ -681,7 +693,7 @@ impl<'a> Lexer<'a> {
             }
             None => (None, w, i),
         };
-        let Some(base) = BaseOperator::from_name(base_word) else {
+        let Some(base) = self.named::<BaseOperator>(base_word, rest) else {
             if let Some((name, instead)) = UNSUPPORTED_OPERATORS
                 .iter()
                 .find(|(name, _)| name.eq_ignore_ascii_case(base_word))
@@ -723,7 +735,6 @@ impl<'a> Lexer<'a> {
                 ),
             );
         };
-        self.note_keyword(base_word, rest, base.name());
         Ok((rest, (quantifier, base, span)))
     }
 
