@@ -385,7 +385,7 @@ impl Attributes {
 
     /// The value the condition's attribute `key` refers to, `None` when the request does not
     /// supply it. Allocates nothing: the key's case-insensitive parts are lowered already.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup(&self, key: &Key) -> Option<Found<'_>> {
         match key {
             Key::Plain { name, unmarked } => {
