@@ -256,6 +256,12 @@ proptest! {
         let repeated: Condition = format!("(({text}) AND ({text})) OR (NOT ({text}) AND ({text}))")
             .parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert!(same(repeated.prepare().decide(&req, &options)), "repeated: {}", text);
+        // Its repeated leaves share compiled comparisons; an error still names the place of the
+        // occurrence evaluated, as the traced walk of the same condition does.
+        if let Err(e) = repeated.prepare().decide(&req, &options) {
+            let walked = repeated.evaluate_with(&req, &options);
+            prop_assert_eq!(Some((e.kind, e.span)), walked.errors.first().map(|t| (t.kind, t.span)), "repeated: {}", text);
+        }
         let formatted: Condition = c.to_pretty_string().parse().map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert_eq!(formatted.evaluate_with(&req, &options).decision, ev.decision);
 
