@@ -93,11 +93,25 @@ pub(crate) fn guid_halves(g: u128) -> [u64; 2] {
     [(g >> 64) as u64, g as u64]
 }
 
+/// `raw` read as `family` when that needs no work: a string read as a string is itself, and a
+/// request's date-time string was read when the request was built. `None` for the others,
+/// which [`typed`] reads.
+#[inline(always)]
+pub(crate) fn read_as_is(raw: Raw<'_>, family: Family) -> Option<Typed<'_>> {
+    match (family, raw) {
+        (Family::String, Raw::Str(s) | Raw::DateTime(s, _)) => Some(Typed::Str(s)),
+        (Family::DateTime, Raw::DateTime(_, t)) => Some(Typed::Time(t)),
+        _ => None,
+    }
+}
+
 /// Reads `raw` as `family`, or says why it cannot be.
 #[inline]
 pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
+    if let Some(t) = read_as_is(raw, family) {
+        return Ok(t);
+    }
     match (family, raw) {
-        (Family::String, Raw::Str(s)) => Ok(Typed::Str(s)),
         (Family::String, Raw::Guid(text)) => Ok(Typed::Str(text)),
         (Family::Numeric, Raw::Int(n)) => Ok(Typed::Int(n)),
         (Family::Numeric, Raw::Str(s)) => parse_integer(s).map(Typed::Int).ok_or(Why::NotInteger),
@@ -105,7 +119,7 @@ pub(crate) fn typed(raw: Raw<'_>, family: Family) -> Result<Typed<'_>, Why> {
         (Family::Bool, Raw::Str(s)) if s.eq_ignore_ascii_case("true") => Ok(Typed::Bool(true)),
         (Family::Bool, Raw::Str(s)) if s.eq_ignore_ascii_case("false") => Ok(Typed::Bool(false)),
         (Family::Bool, Raw::Str(_)) => Err(Why::NotBool),
-        (Family::DateTime, Raw::Time(t) | Raw::DateTime(_, t)) => Ok(Typed::Time(t)),
+        (Family::DateTime, Raw::Time(t)) => Ok(Typed::Time(t)),
         (_, Raw::DateTime(s, _)) => typed(Raw::Str(s), family),
         (Family::DateTime, Raw::Str(s)) => datetime_ticks(s).map(Typed::Time),
         (Family::Guid, Raw::Str(s) | Raw::Guid(s)) => parse_guid(s)

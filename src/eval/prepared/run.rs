@@ -3,7 +3,7 @@
 
 use super::super::glob::{eq_ignore_case, Pattern, Syntax};
 use super::super::quantify::{self, Index, INDEXED_FROM, MAX_PAIRS};
-use super::super::value::{family_name, ticks_from, typed, Raw, Typed, Why};
+use super::super::value::{family_name, read_as_is, ticks_from, typed, Raw, Typed, Why};
 use super::super::{
     EvalError, EvalErrorKind, EvalOptions, MissingAttribute, MissingAttributes, TraceStep,
     MAX_EVAL_DEPTH, MAX_SHOWN,
@@ -641,9 +641,7 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 let mut result = compares && all_left;
                 let mut decided = !compares;
                 for i in 0..n {
-                    let l = values
-                        .raw(i)
-                        .and_then(|r| read_as_is(r, family).or_else(|| typed(r, family).ok()))?;
+                    let l = values.raw(i).and_then(|r| typed(r, family).ok())?;
                     if !decided && against(l) != all_left {
                         result = !all_left;
                         decided = true;
@@ -704,17 +702,6 @@ impl<'a, const RECORD: bool> Run<'a, RECORD> {
                 span: a.span,
             });
         }
-    }
-}
-
-/// `raw` read as `family` when that needs no work: a string read as a string is itself, and a
-/// request's date-time string was read when the request was built. `None` for the others.
-#[inline(always)]
-fn read_as_is(raw: Raw<'_>, family: Family) -> Option<Typed<'_>> {
-    match (family, raw) {
-        (Family::String, Raw::Str(s) | Raw::DateTime(s, _)) => Some(Typed::Str(s)),
-        (Family::DateTime, Raw::DateTime(_, t)) => Some(Typed::Time(t)),
-        _ => None,
     }
 }
 
