@@ -6,13 +6,24 @@ use std::cell::Cell;
 use std::thread::LocalKey;
 
 /// The most entries a kept buffer may hold room for.
-pub(crate) const KEPT: usize = 1024;
+const KEPT: usize = 1024;
 
 /// A set of working buffers.
 pub(crate) trait Scratch: Default {
     /// Empties the buffers; `false` when one has grown past [`KEPT`] and the set should be
     /// dropped rather than kept.
     fn reset(&mut self) -> bool;
+}
+
+/// Empties `buffer`; whether it is small enough to keep (see [`Scratch::reset`]).
+pub(crate) fn clear<T>(buffer: &mut Vec<T>) -> bool {
+    buffer.clear();
+    buffer.capacity() <= KEPT
+}
+
+/// Whether a buffer with room for `capacity` entries is small enough to keep.
+pub(crate) fn keeps(capacity: usize) -> bool {
+    capacity <= KEPT
 }
 
 /// This thread's buffers from `slot`, or new ones (also while the thread is being torn down).

@@ -156,16 +156,9 @@ thread_local! {
 
 impl crate::scratch::Scratch for Scratch {
     fn reset(&mut self) -> bool {
-        self.frames.clear();
-        self.terms.clear();
-        self.nots.clear();
-        [
-            self.frames.capacity(),
-            self.terms.capacity(),
-            self.nots.capacity(),
-        ]
-        .iter()
-        .all(|&c| c <= crate::scratch::KEPT)
+        use crate::scratch::clear;
+        // `&`, not `&&`: every buffer is emptied.
+        clear(&mut self.frames) & clear(&mut self.terms) & clear(&mut self.nots)
     }
 }
 

@@ -42,17 +42,9 @@ thread_local! {
 
 impl crate::scratch::Scratch for Scratch {
     fn reset(&mut self) -> bool {
-        let Scratch {
-            sharing,
-            built,
-            tasks,
-        } = self;
-        built.clear();
-        tasks.clear();
-        sharing.reset()
-            && [built.capacity(), tasks.capacity()]
-                .iter()
-                .all(|&c| c <= crate::scratch::KEPT)
+        use crate::scratch::clear;
+        // `&`, not `&&`: every buffer is emptied.
+        self.sharing.reset() & clear(&mut self.built) & clear(&mut self.tasks)
     }
 }
 
@@ -383,22 +375,15 @@ struct Sharing {
 impl Sharing {
     /// Empties the buffers; `false` when one grew past what a thread keeps.
     fn reset(&mut self) -> bool {
+        use crate::scratch::{clear, keeps};
         self.groups.clear();
-        self.group_nodes.clear();
-        self.nodes.clear();
-        self.repeated.clear();
-        self.of_group.clear();
-        self.slots.clear();
-        [
-            self.groups.capacity(),
-            self.group_nodes.capacity(),
-            self.nodes.capacity(),
-            self.repeated.capacity(),
-            self.of_group.capacity(),
-            self.slots.capacity(),
-        ]
-        .iter()
-        .all(|&c| c <= crate::scratch::KEPT)
+        // `&`, not `&&`: every buffer is emptied.
+        keeps(self.groups.capacity())
+            & clear(&mut self.group_nodes)
+            & clear(&mut self.nodes)
+            & clear(&mut self.repeated)
+            & clear(&mut self.of_group)
+            & clear(&mut self.slots)
     }
 
     /// The first node of the group whose shape hashes to `key`, if there is one.
